@@ -1,0 +1,79 @@
+package destination.mailmodo.segment;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.Optional;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Named;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Who is calling, and with which Mailmodo key (DESIGN §3). Passthrough mode: the Basic username is the
+ * customer's Mailmodo key. Fixed-key mode ({@code mailmodo.api-key} + {@code destination.inbound-token}): the
+ * Basic username or Bearer token must equal the token, and the configured key is used.
+ */
+@ApplicationScoped
+@Named("inboundAuth")
+public class InboundAuth {
+
+    private static final String INVALID = "missing or invalid credential: send the Mailmodo API key as the Basic auth username";
+
+    private final Optional<String> fixedApiKey;
+    private final Optional<String> inboundToken;
+
+    public InboundAuth(@ConfigProperty(name = "mailmodo.api-key") Optional<String> fixedApiKey,
+            @ConfigProperty(name = "destination.inbound-token") Optional<String> inboundToken) {
+        this.fixedApiKey = fixedApiKey.filter(s -> !s.isBlank());
+        this.inboundToken = inboundToken.filter(s -> !s.isBlank());
+    }
+
+    void checkSettings(@Observes StartupEvent start) {
+        if (fixedApiKey.isPresent() != inboundToken.isPresent()) {
+            throw new IllegalStateException("mailmodo.api-key and destination.inbound-token must be set together (fixed-key mode) or both left unset");
+        }
+    }
+
+    public boolean fixedKeyMode() {
+        return fixedApiKey.isPresent();
+    }
+
+    /** @return the key to forward to Mailmodo; throws a 401 outcome when the credential does not do. */
+    public TenantKey authenticate(String authorization) {
+        String presented = presentedCredential(authorization, fixedKeyMode())
+                .orElseThrow(() -> new EventRejected(Outcome.denied(401, "unauthorized", INVALID)));
+        if (fixedApiKey.isEmpty()) {
+            return TenantKey.of(presented);
+        }
+        // constant-time: the token is a shared secret
+        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), inboundToken.get().getBytes(StandardCharsets.UTF_8))) {
+            throw new EventRejected(Outcome.denied(401, "unauthorized", "missing or invalid credential"));
+        }
+        return TenantKey.of(fixedApiKey.get());
+    }
+
+    static Optional<String> presentedCredential(String authorization, boolean bearerAllowed) {
+        if (authorization == null) {
+            return Optional.empty();
+        }
+        String value = authorization.trim();
+        if (bearerAllowed && value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Optional.of(value.substring(7).trim()).filter(s -> !s.isEmpty());
+        }
+        if (!value.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return Optional.empty();
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(value.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException notBase64) {
+            return Optional.empty();
+        }
+        int colon = decoded.indexOf(':');
+        String username = colon < 0 ? decoded : decoded.substring(0, colon);
+        return Optional.of(username.trim()).filter(s -> !s.isEmpty());
+    }
+}

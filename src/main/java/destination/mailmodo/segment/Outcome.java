@@ -1,0 +1,37 @@
+package destination.mailmodo.segment;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * What the sender is told about one event: HTTP status, outcome word (DESIGN §3), reason code (DESIGN §8,
+ * never free text), a stable sentence, and Retry-After seconds for 503s.
+ */
+@RegisterForReflection
+public record Outcome(int httpStatus, String status, String reason, String message, Integer retryAfterSeconds) {
+
+    public static final int DEFAULT_RETRY_AFTER = 2;
+
+    public static Outcome delivered() {
+        return new Outcome(200, "delivered", null, "delivered to Mailmodo", null);
+    }
+
+    public static Outcome skipped(String reason, String message) {
+        return new Outcome(200, "skipped", reason, message, null);
+    }
+
+    public static Outcome rejected(String reason, String message) {
+        return new Outcome(400, "rejected", reason, message, null);
+    }
+
+    public static Outcome unsupported(String reason, String message) {
+        return new Outcome(501, "unsupported", reason, message, null);
+    }
+
+    public static Outcome retry(String reason, String message, int retryAfterSeconds) {
+        return new Outcome(503, "retry", reason, message, retryAfterSeconds);
+    }
+
+    public static Outcome denied(int httpStatus, String reason, String message) {
+        return new Outcome(httpStatus, "rejected", reason, message, null);
+    }
+}

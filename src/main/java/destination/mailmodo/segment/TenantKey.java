@@ -1,0 +1,28 @@
+package destination.mailmodo.segment;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * A Mailmodo API key and the tenant it names. The tenant (first 16 hex chars of SHA-256 of the key) is what
+ * gets stored and logged; the key itself only travels to Mailmodo.
+ */
+public record TenantKey(String apiKey, String tenant) {
+
+    public static TenantKey of(String apiKey) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(apiKey.getBytes(StandardCharsets.UTF_8));
+            return new TenantKey(apiKey, HexFormat.of().formatHex(digest).substring(0, 16));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        // keeps the key out of any log line or debugger view that prints the record
+        return "TenantKey[tenant=" + tenant + "]";
+    }
+}

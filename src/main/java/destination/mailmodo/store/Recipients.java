@@ -1,0 +1,65 @@
+package destination.mailmodo.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import destination.mailmodo.mapping.EmailAddress;
+import destination.mailmodo.mapping.EventTime;
+import destination.mailmodo.segment.EventRejected;
+import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.segment.SegmentEvent;
+import destination.mailmodo.segment.TenantKey;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Whose inbox an event is for (DESIGN §5): the event's own email, else the known-contact store. */
+@ApplicationScoped
+@Named("recipients")
+public class Recipients {
+
+    static final int UNKNOWN_USER_RETRY_AFTER = 60;
+
+    private final KnownContacts knownContacts;
+    private final Duration unknownUserGrace;
+
+    public Recipients(KnownContacts knownContacts,
+            @ConfigProperty(name = "destination.unknown-user-grace") Duration unknownUserGrace) {
+        this.knownContacts = knownContacts;
+        this.unknownUserGrace = unknownUserGrace;
+    }
+
+    public String forIdentify(SegmentEvent event, TenantKey tenant) {
+        return ownEmail(event).or(() -> knownContacts.emailOfUser(tenant.tenant(), event.userId()))
+                .orElseThrow(() -> new EventRejected(Outcome.rejected("no_email",
+                        "email is required: the identify has no email and its userId is not known")));
+    }
+
+    /** @return the email, or null when the user is not known (the route's filter decides what follows). */
+    public String forTrack(SegmentEvent event, TenantKey tenant) {
+        return ownEmail(event).or(() -> knownContacts.emailOf(tenant.tenant(), event.userId(), event.anonymousId()))
+                .orElse(null);
+    }
+
+    /** Identify and track are not ordered in Segment: a young event may be waiting for its identify. */
+    public void rejectUnknownUser(SegmentEvent event) {
+        Optional<Instant> happened = EventTime.of(event.json());
+        if (happened.isPresent() && Duration.between(happened.get(), Instant.now()).compareTo(unknownUserGrace) < 0) {
+            throw new EventRejected(Outcome.retry("unknown_user",
+                    "user is not known yet: no identify with an email has been delivered for it; retry later",
+                    UNKNOWN_USER_RETRY_AFTER));
+        }
+        throw new EventRejected(Outcome.rejected("unknown_user",
+                "unknown user: no identify with an email was delivered for this userId or anonymousId"));
+    }
+
+    // an invalid email is rejected, never replaced by a stored one
+    private static Optional<String> ownEmail(SegmentEvent event) {
+        Optional<String> email = EmailAddress.find(event.json());
+        if (email.isPresent() && !EmailAddress.isValid(email.get())) {
+            throw new EventRejected(Outcome.rejected("invalid_email", "email is not a valid address"));
+        }
+        return email;
+    }
+}

@@ -1,0 +1,66 @@
+package destination.mailmodo.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import javax.sql.DataSource;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.agroal.DataSource.DataSourceLiteral;
+import io.quarkus.arc.InjectableInstance;
+import jakarta.enterprise.inject.Any;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The database all state lives in, chosen by {@code destination.store} (DESIGN §7, §9b): the embedded SQLite
+ * file under {@code destination.data-dir}, or the shared PostgreSQL of several instances. Same SQL on both.
+ */
+@Singleton
+public class Store {
+
+    public static final String EMBEDDED = "embedded";
+    public static final String POSTGRESQL = "postgresql";
+
+    private final String kind;
+    private final DataSource dataSource;
+
+    public Store(@ConfigProperty(name = "destination.store") String kind,
+            @ConfigProperty(name = "destination.data-dir") String dataDir,
+            @Any InjectableInstance<AgroalDataSource> dataSources) {
+        this.kind = kind.trim().toLowerCase();
+        switch (this.kind) {
+            case EMBEDDED -> {
+                createDirectory(Path.of(dataDir));
+                this.dataSource = dataSources.select(new DataSourceLiteral("embedded")).get();
+            }
+            case POSTGRESQL -> {
+                var shared = dataSources.select(new DataSourceLiteral("shared"));
+                if (shared.listActive().isEmpty()) {
+                    throw new IllegalStateException("destination.store=postgresql needs destination.store.url (a jdbc:postgresql: URL)");
+                }
+                this.dataSource = shared.listActive().get(0);
+            }
+            default -> throw new IllegalStateException("destination.store must be embedded or postgresql, got: " + kind);
+        }
+    }
+
+    /** The named datasource holding state ("embedded" or "shared"). */
+    public String dataSourceName() {
+        return EMBEDDED.equals(kind) ? "embedded" : "shared";
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    private static void createDirectory(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("destination.data-dir " + dir.toAbsolutePath() + " cannot be created", e);
+        }
+    }
+}
