@@ -2,7 +2,7 @@
 CREATE TABLE known_contact (
     tenant   VARCHAR(16)  NOT NULL,
     id_kind  VARCHAR(9)   NOT NULL, -- 'user' or 'anonymous'
-    id       VARCHAR(512) NOT NULL,
+    id       TEXT         NOT NULL, -- userId / anonymousId as sent; no length limit in Segment
     email    VARCHAR(254) NOT NULL,
     seen_at  BIGINT       NOT NULL, -- event time of that identify, epoch milliseconds
     PRIMARY KEY (tenant, id_kind, id)

@@ -54,7 +54,7 @@ public final class EventTime {
             if (value.isTextual()) {
                 return fromText(value.textValue().trim());
             }
-        } catch (DateTimeException | ArithmeticException outOfRange) {
+        } catch (DateTimeException | ArithmeticException | NumberFormatException outOfRange) {
             return Optional.empty();
         }
         return Optional.empty();

@@ -9,8 +9,10 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** Segment {@code identify} → Mailmodo contact upsert (DESIGN §5). */
+@RegisterForReflection // named in routes/*.yaml
 public final class IdentifyMapper {
 
     /** Traits that map to Mailmodo's own fields (or are not data at all); every other trait is custom. */

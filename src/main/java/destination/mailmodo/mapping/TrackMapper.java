@@ -3,8 +3,10 @@ package destination.mailmodo.mapping;
 import java.time.Instant;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** Segment {@code track} → Mailmodo custom event. */
+@RegisterForReflection // named in routes/*.yaml
 public final class TrackMapper {
 
     private TrackMapper() {

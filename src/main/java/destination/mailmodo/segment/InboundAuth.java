@@ -21,6 +21,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class InboundAuth {
 
     private static final String INVALID = "missing or invalid credential: send the Mailmodo API key as the Basic auth username";
+    private static final String FIXED_INVALID = "missing or invalid credential";
 
     private final Optional<String> fixedApiKey;
     private final Optional<String> inboundToken;
@@ -41,16 +42,23 @@ public class InboundAuth {
         return fixedApiKey.isPresent();
     }
 
-    /** @return the key to forward to Mailmodo; throws a 401 outcome when the credential does not do. */
-    public TenantKey authenticate(String authorization) {
+    /**
+     * @return the key to forward to Mailmodo; throws a 401 outcome when the credential does not do. A query
+     *         string is refused first: the HTTP layer turns its parameters into headers, so
+     *         {@code ?Authorization=} would otherwise pass for a header (and put a credential in access logs).
+     */
+    public TenantKey authenticate(String authorization, String queryString) {
+        if (queryString != null && !queryString.isEmpty()) {
+            throw EventRejected.malformed("query parameters are not accepted: send credentials and settings as headers");
+        }
         String presented = presentedCredential(authorization, fixedKeyMode())
-                .orElseThrow(() -> new EventRejected(Outcome.denied(401, "unauthorized", INVALID)));
+                .orElseThrow(() -> new EventRejected(Outcome.denied(401, "unauthorized", fixedKeyMode() ? FIXED_INVALID : INVALID)));
         if (fixedApiKey.isEmpty()) {
             return TenantKey.of(presented);
         }
         // constant-time: the token is a shared secret
         if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), inboundToken.get().getBytes(StandardCharsets.UTF_8))) {
-            throw new EventRejected(Outcome.denied(401, "unauthorized", "missing or invalid credential"));
+            throw new EventRejected(Outcome.denied(401, "unauthorized", FIXED_INVALID));
         }
         return TenantKey.of(fixedApiKey.get());
     }

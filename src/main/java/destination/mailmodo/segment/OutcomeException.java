@@ -9,7 +9,11 @@ public class OutcomeException extends RuntimeException {
     private final transient Outcome outcome;
 
     public OutcomeException(Outcome outcome) {
-        super(outcome.reason(), null, false, false);
+        this(outcome, null);
+    }
+
+    protected OutcomeException(Outcome outcome, Throwable cause) {
+        super(outcome.reason(), cause, false, false);
         this.outcome = outcome;
     }
 

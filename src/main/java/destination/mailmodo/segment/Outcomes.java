@@ -9,6 +9,7 @@ import java.util.Set;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import destination.mailmodo.mailmodo.MailmodoAuthException;
+import destination.mailmodo.store.StoreUnavailable;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -36,10 +37,14 @@ public class Outcomes {
         respond(exchange, Outcome.delivered());
     }
 
+    /** A filter dropped the event on purpose; its {@code dropReason} header says why. */
     public void skipped(Exchange exchange) {
-        respond(exchange, Outcome.skipped("integration_disabled", "skipped: integrations.Mailmodo is false"));
+        String reason = exchange.getMessage().getHeader("dropReason", String.class);
+        respond(exchange, Outcome.skipped(reason, SKIP_MESSAGES.getOrDefault(reason, "skipped")));
     }
 
+    private static final Map<String, String> SKIP_MESSAGES = Map.of(
+            "integration_disabled", "skipped: integrations.Mailmodo is false");
     private static final Set<String> SEGMENT_CALLS = Set.of("page", "screen", "group", "alias", "delete");
 
     /** Segment's code for a call a destination does not support is 501. */
@@ -58,11 +63,15 @@ public class Outcomes {
     // bean and expression calls wrap what our code threw: the first outcome or I/O failure in the chain decides
     static Throwable decisive(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof OutcomeException || t instanceof IOException) {
+            if (t instanceof OutcomeException || (t instanceof IOException && !(t instanceof JsonProcessingException))) {
                 return t;
             }
         }
-        return failure;
+        Throwable root = failure;
+        while (root != null && root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
     }
 
     Outcome outcomeOf(Throwable failure, Exchange exchange) {
@@ -70,6 +79,13 @@ public class Outcomes {
             LOG.errorf("Mailmodo answered %d to the configured mailmodo.api-key: fix the setting; events are answered 503 until then",
                     denied.outcome().httpStatus());
             return Outcome.retry("mailmodo_auth", "Mailmodo rejected the destination's configured API key", Outcome.DEFAULT_RETRY_AFTER);
+        }
+        if (failure instanceof StoreUnavailable down) {
+            Throwable cause = down.getCause();
+            LOG.errorf("state store unavailable (%s, SQL state %s): events are answered 503 until it recovers",
+                    cause == null ? "unknown" : cause.getClass().getName(),
+                    cause instanceof java.sql.SQLException sql ? sql.getSQLState() : "-");
+            return down.outcome();
         }
         if (failure instanceof OutcomeException known) {
             return known.outcome();

@@ -42,6 +42,10 @@ public class SegmentEvents {
      * only a form or multipart body, which the HTTP layer has already taken apart, is a 415.
      */
     public SegmentEvent read(Exchange exchange) {
+        String method = exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class);
+        if (!"POST".equals(method)) {
+            throw new EventRejected(new Outcome(405, "rejected", "malformed", "only POST is accepted", null));
+        }
         String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class);
         String mediaType = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
         if (mediaType.startsWith("application/x-www-form-urlencoded") || mediaType.startsWith("multipart/")) {
@@ -116,11 +120,23 @@ public class SegmentEvents {
                 throw EventRejected.malformed(name + " must be an object");
             }
             if (ID_FIELDS.contains(name) && !value.isTextual()) {
-                if (!value.isIntegralNumber()) {
+                if (!value.isNumber()) {
                     throw EventRejected.malformed(name + " must be a string");
                 }
                 field.setValue(TextNode.valueOf(value.asText())); // Segment allows numeric ids; stored and matched as text
             }
+        }
+        requireFiniteNumbers(event);
+    }
+
+    // 1e999 parses as Infinity, which no Mailmodo property, timestamp or id can hold
+    private static void requireFiniteNumbers(JsonNode node) {
+        if (node.isContainerNode()) {
+            for (JsonNode child : node) {
+                requireFiniteNumbers(child);
+            }
+        } else if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            throw EventRejected.malformed("numbers must be finite (within the range of a double)");
         }
     }
 

@@ -4,11 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * A Mailmodo API key and the tenant it names. The tenant (first 16 hex chars of SHA-256 of the key) is what
  * gets stored and logged; the key itself only travels to Mailmodo.
  */
+@RegisterForReflection // named in routes/*.yaml
 public record TenantKey(String apiKey, String tenant) {
 
     public static TenantKey of(String apiKey) {

@@ -59,7 +59,7 @@ public class KnownContacts {
                 upsert(connection, tenant, ANONYMOUS, anonymousId, email, seenAt);
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("known-contact store write failed: " + e.getSQLState(), e);
+            throw new StoreUnavailable(e);
         }
     }
 
@@ -85,7 +85,7 @@ public class KnownContacts {
                 return row.next() ? Optional.of(row.getString(1)) : Optional.empty();
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("known-contact store read failed: " + e.getSQLState(), e);
+            throw new StoreUnavailable(e);
         }
     }
 

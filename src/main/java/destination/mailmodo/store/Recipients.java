@@ -42,10 +42,14 @@ public class Recipients {
                 .orElse(null);
     }
 
-    /** Identify and track are not ordered in Segment: a young event may be waiting for its identify. */
+    /**
+     * Identify and track are not ordered in Segment: a young event may be waiting for its identify. Young means
+     * within the grace window either side of now (clock skew); far-future times count as old, or the sender
+     * would be told to retry for as long as it keeps retrying.
+     */
     public void rejectUnknownUser(SegmentEvent event) {
         Optional<Instant> happened = EventTime.of(event.json());
-        if (happened.isPresent() && Duration.between(happened.get(), Instant.now()).compareTo(unknownUserGrace) < 0) {
+        if (happened.isPresent() && Duration.between(happened.get(), Instant.now()).abs().compareTo(unknownUserGrace) < 0) {
             throw new EventRejected(Outcome.retry("unknown_user",
                     "user is not known yet: no identify with an email has been delivered for it; retry later",
                     UNKNOWN_USER_RETRY_AFTER));

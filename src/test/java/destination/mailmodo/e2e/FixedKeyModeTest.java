@@ -1,6 +1,7 @@
 package destination.mailmodo.e2e;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -15,6 +16,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A hub fronting one Mailmodo account: inbound token, configured key, Mailmodo 401 → 503 for the operator. */
 @QuarkusTest
@@ -66,11 +69,23 @@ class FixedKeyModeTest {
     }
 
     @Test
-    void mailmodoRejectingTheConfiguredKeyIs503() {
-        MailmodoStub.server().stubFor(post(urlEqualTo("/addEvent")).withHeader("mmApiKey", equalTo(ACCOUNT_KEY)).atPriority(1)
-                .willReturn(aResponse().withStatus(401).withBody("{\"message\":\"Invalid API key\"}")));
+    void missingCredentialDoesNotInviteAKey() {
+        given().contentType("application/json").body(identify("fixed-none")).post(Sender.PATH).then().statusCode(401)
+                .body("message", Matchers.equalTo("missing or invalid credential"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {401, 403})
+    void mailmodoRejectingTheConfiguredKeyIs503(int status) {
+        String path = status == 401 ? "/addEvent" : "/addToList";
+        // matched on this test's own event only: the account key is shared by every test of the class
+        MailmodoStub.server().stubFor(post(urlEqualTo(path)).withHeader("mmApiKey", equalTo(ACCOUNT_KEY))
+                .withRequestBody(containing(status == 401 ? "fixed401@" : "fixed-403@")).atPriority(1)
+                .willReturn(aResponse().withStatus(status).withBody("{\"message\":\"Invalid API key\"}")));
+        String body = status == 401 ? "{\"type\":\"track\",\"event\":\"E\",\"properties\":{\"email\":\"fixed401@example.com\"}}"
+                : identify("fixed-403");
         given().header("Authorization", "Bearer " + TOKEN).contentType("application/json")
-                .body("{\"type\":\"track\",\"event\":\"E\",\"properties\":{\"email\":\"fixed401@example.com\"}}")
+                .body(body)
                 .post(Sender.PATH).then().statusCode(503)
                 .header("Retry-After", "2")
                 .body("status", Matchers.equalTo("retry"))

@@ -39,7 +39,15 @@ class InboundContractTest {
                 Arguments.of("{\"type\":\"identify\",\"integrations\":\"Mailmodo\"}", "malformed", "integrations must be an object"),
                 Arguments.of("{\"type\":\"identify\",\"userId\":true}", "malformed", "userId must be a string"),
                 Arguments.of("{\"type\":\"identify\",\"anonymousId\":{\"a\":1}}", "malformed", "anonymousId must be a string"),
-                Arguments.of("{\"type\":\"identify\",\"userId\":1.5}", "malformed", "userId must be a string"),
+                Arguments.of("{\"type\":\"identify\",\"userId\":[1]}", "malformed", "userId must be a string"),
+                Arguments.of("{\"type\":\"identify\",\"traits\":{\"email\":\"f@example.com\",\"score\":1e999}}", "malformed",
+                        "numbers must be finite (within the range of a double)"),
+                Arguments.of("{\"type\":\"identify\",\"timestamp\":-1e999,\"traits\":{\"email\":\"f@example.com\"}}", "malformed",
+                        "numbers must be finite (within the range of a double)"),
+                Arguments.of("{\"type\":\"track\",\"event\":\"E\",\"properties\":{\"deep\":{\"x\":[1e400]}}}", "malformed",
+                        "numbers must be finite (within the range of a double)"),
+                Arguments.of("{\"type\":\"track\",\"event\":\"E\",\"properties\":{\"email\":\"no-at-sign\"}}", "invalid_email",
+                        "email is not a valid address"),
                 Arguments.of("{\"type\":\"track\",\"event\":[\"E\"]}", "malformed", "event must be a string"),
                 Arguments.of("{\"type\":\"track\",\"event\":\"E\",\"messageId\":12}", "malformed", "messageId must be a string"),
                 Arguments.of("{\"type\":\"identify\",\"traits\":{\"email\":\"a@@example.com\"}}", "invalid_email", "email is not a valid address"),
@@ -153,9 +161,46 @@ class InboundContractTest {
         assertEquals(1, all(key).size());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "PUT", "DELETE", "PATCH"})
+    void onlyPostIsAccepted(String method) {
+        Sender.as(TestKeys.fresh()).body("{}").request(method, Sender.PATH).then().statusCode(405)
+                .contentType("application/json")
+                .body("message", equalTo("only POST is accepted"));
+    }
+
     @Test
-    void onlyPostIsAccepted() {
-        Sender.as(TestKeys.fresh()).get(Sender.PATH).then().statusCode(405);
+    void credentialsAndSettingsInTheQueryStringAreRefused() {
+        String key = TestKeys.fresh();
+        String basic = Sender.basic(key);
+        given().contentType("application/json").queryParam("Authorization", basic)
+                .body("{\"type\":\"identify\",\"traits\":{\"email\":\"q@example.com\"}}")
+                .post(Sender.PATH).then().statusCode(400)
+                .body("reason", equalTo("malformed"))
+                .body("message", equalTo("query parameters are not accepted: send credentials and settings as headers"));
+        Sender.as(key).queryParam("X-Segment-Settings", "eyJsaXN0TmFtZSI6IlEifQ==")
+                .body("{\"type\":\"identify\",\"traits\":{\"email\":\"q@example.com\"}}")
+                .post(Sender.PATH).then().statusCode(400).body("reason", equalTo("malformed"));
+        assertEquals(0, all(key).size());
+    }
+
+    @Test
+    void requestOverTheBodyLimitIs413WithJson() {
+        String key = TestKeys.fresh();
+        Sender.as(key).body("{\"type\":\"identify\",\"pad\":\"" + "x".repeat(600 * 1024) + "\"}")
+                .post(Sender.PATH).then().statusCode(413)
+                .contentType("application/json")
+                .body("reason", equalTo("too_large"))
+                .body("message", equalTo("request body is too large"));
+        send(key, "{\"type\":\"identify\",\"userId\":\"u-big-after\",\"traits\":{\"email\":\"bigafter@example.com\"}}").statusCode(200);
+        assertEquals(1, all(key).size());
+    }
+
+    @Test
+    void fractionalNumericUserIdIsAString() {
+        String key = TestKeys.fresh();
+        send(key, "{\"type\":\"identify\",\"userId\":1.5,\"traits\":{\"email\":\"frac@example.com\"}}").statusCode(200);
+        assertEquals(1, all(key).size());
     }
 
     @Test

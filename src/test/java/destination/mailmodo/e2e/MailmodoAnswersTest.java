@@ -86,6 +86,20 @@ class MailmodoAnswersTest {
     }
 
     @Test
+    void onlyOurHeadersGoBackToTheSender() {
+        String key = TestKeys.fresh();
+        mailmodoAnswers(key, "/addToList", json(429, "{\"message\":\"slow down\"}").withHeader("Retry-After", "3")
+                .withHeader("Set-Cookie", "mm-session=secret").withHeader("X-Mailmodo-Trace", "t-1"));
+        var response = Sender.as(key).body(IDENTIFY).post(Sender.PATH);
+        assertEquals(503, response.statusCode());
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        response.headers().forEach(h -> names.add(h.getName().toLowerCase(java.util.Locale.ROOT)));
+        names.removeAll(java.util.Set.of("transfer-encoding", "content-length"));
+        assertEquals(java.util.Set.of("content-type", "retry-after"), names);
+        assertEquals("3", response.header("Retry-After"));
+    }
+
+    @Test
     void slowMailmodoIs503TimeoutWithinTheAttemptTimeout() {
         String key = TestKeys.fresh();
         mailmodoAnswers(key, "/addToList", json(200, "{\"success\":true}").withFixedDelay(3000));

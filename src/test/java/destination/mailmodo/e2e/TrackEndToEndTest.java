@@ -113,7 +113,19 @@ class TrackEndToEndTest {
         send(key, "{\"type\":\"identify\",\"userId\":\"u-new\",\"traits\":{\"email\":\"fresh@example.com\"}}").statusCode(200);
         send(key, "{\"type\":\"track\",\"userId\":\"u-new\",\"event\":\"Signed Up\",\"timestamp\":\"" + Instant.now() + "\"}")
                 .statusCode(200);
-        var calls = all(key);
-        assertEquals(2, calls.size());
+        assertEquals(1, MailmodoRequests.to("/addToList", key).size());
+        assertEquals("fresh@example.com",
+                MailmodoRequests.tree(MailmodoRequests.to("/addEvent", key).get(0).getBodyAsString()).get("email").asText());
+    }
+
+    @Test
+    void unknownUserFarInTheFutureCountsAsOld() {
+        String key = TestKeys.fresh();
+        send(key, "{\"type\":\"track\",\"userId\":\"u-future\",\"event\":\"Clicked\",\"timestamp\":\""
+                + Instant.now().plus(1, ChronoUnit.DAYS) + "\"}")
+                .statusCode(400).body("reason", equalTo("unknown_user"));
+        send(key, "{\"type\":\"track\",\"userId\":\"u-skew\",\"event\":\"Clicked\",\"timestamp\":\""
+                + Instant.now().plus(2, ChronoUnit.MINUTES) + "\"}")
+                .statusCode(503).body("reason", equalTo("unknown_user"));
     }
 }

@@ -1,8 +1,8 @@
 package destination.mailmodo.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
@@ -43,7 +43,17 @@ class KnownContactsTest {
         assertEquals(Optional.of("one@example.com"), after.emailOf("tenant-a", "u1", null));
         assertEquals(Optional.of("one@example.com"), after.emailOf("tenant-a", null, "anon-1"));
         assertEquals(Optional.of("one@example.com"), after.emailOfUser("tenant-a", "u1"));
-        assertEquals(true, Files.size(dataDir.resolve("mailmodo-destination.db")) > 0);
+    }
+
+    @Test
+    void anUnreachableStoreIsRetryableNotAnInternalError() {
+        SQLiteDataSource nowhere = new SQLiteDataSource();
+        nowhere.setUrl("jdbc:sqlite:" + dataDir.resolve("missing-dir").resolve("x.db"));
+        KnownContacts contacts = new KnownContacts(nowhere);
+        StoreUnavailable down = assertThrows(StoreUnavailable.class, () -> contacts.emailOfUser("t", "u1"));
+        assertEquals(503, down.outcome().httpStatus());
+        assertEquals("store_unavailable", down.outcome().reason());
+        assertThrows(StoreUnavailable.class, () -> contacts.learn("t", "u1", null, "a@example.com", Instant.EPOCH));
     }
 
     @Test
