@@ -28,4 +28,10 @@ public record Contact(
         // insertion order is kept so the request body reads like the traits it came from
         data = Collections.unmodifiableMap(data == null ? new LinkedHashMap<>() : new LinkedHashMap<>(data));
     }
+
+    // no email, no values: a component or tracer that logs message bodies must not print personal data
+    @Override
+    public String toString() {
+        return "Contact[listName=" + listName + ", properties=" + data.size() + "]";
+    }
 }

@@ -28,4 +28,10 @@ public record CustomEvent(
         eventProperties = Collections.unmodifiableMap(
                 eventProperties == null ? new LinkedHashMap<>() : new LinkedHashMap<>(eventProperties));
     }
+
+    // no email, no values: a component or tracer that logs message bodies must not print personal data
+    @Override
+    public String toString() {
+        return "CustomEvent[eventName=" + eventName + ", properties=" + eventProperties.size() + "]";
+    }
 }

@@ -1,8 +1,11 @@
 package destination.mailmodo.segment;
 
-import java.io.InterruptedIOException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -16,14 +19,19 @@ import org.apache.camel.Exchange;
 import org.jboss.logging.Logger;
 
 /**
- * Writes the one answer a sender gets (status, JSON body, Retry-After — no other header leaves) and the one
- * log line per event outcome. Logs carry the tenant prefix, never the key, an email or a trait value.
+ * Outcomes of events and the one answer a sender gets. Each event's outcome becomes an {@link EventResult}
+ * (and one log line); {@link #answer} turns a request's results into the HTTP answer — status, JSON body,
+ * Retry-After, and no other header. Logs carry the tenant prefix, never the key, an email or a trait value.
  */
 @ApplicationScoped
 @Named("outcomes")
 public class Outcomes {
 
     private static final Logger LOG = Logger.getLogger("destination.mailmodo.outcome");
+
+    private static final Map<String, String> SKIP_MESSAGES = Map.of(
+            "integration_disabled", "skipped: integrations.Mailmodo is false");
+    private static final Set<String> SEGMENT_CALLS = Set.of("page", "screen", "group", "alias", "delete");
 
     private final ObjectMapper json;
     private final InboundAuth auth;
@@ -34,30 +42,47 @@ public class Outcomes {
     }
 
     public void delivered(Exchange exchange) {
-        respond(exchange, Outcome.delivered());
+        record(exchange, Outcome.delivered());
     }
 
     /** A filter dropped the event on purpose; its {@code dropReason} header says why. */
     public void skipped(Exchange exchange) {
         String reason = exchange.getMessage().getHeader("dropReason", String.class);
-        respond(exchange, Outcome.skipped(reason, SKIP_MESSAGES.getOrDefault(reason, "skipped")));
+        record(exchange, Outcome.skipped(reason, SKIP_MESSAGES.getOrDefault(reason, "skipped")));
     }
-
-    private static final Map<String, String> SKIP_MESSAGES = Map.of(
-            "integration_disabled", "skipped: integrations.Mailmodo is false");
-    private static final Set<String> SEGMENT_CALLS = Set.of("page", "screen", "group", "alias", "delete");
 
     /** Segment's code for a call a destination does not support is 501. */
     public void unsupported(Exchange exchange) {
         String type = exchange.getProperty("segmentEvent", SegmentEvent.class).type();
-        respond(exchange, Outcome.unsupported("unsupported_type", SEGMENT_CALLS.contains(type)
+        record(exchange, Outcome.unsupported("unsupported_type", SEGMENT_CALLS.contains(type)
                 ? type + " calls are not supported by the Mailmodo destination"
                 : "only identify and track calls are supported"));
     }
 
-    /** The single place where any exception of an event's processing turns into the sender's answer. */
+    /** The request's time budget ran out before this event was started. */
+    public void notReached(Exchange exchange) {
+        record(exchange, Outcome.retry("deadline", "not processed within this request's time budget; retry",
+                Outcome.DEFAULT_RETRY_AFTER));
+    }
+
+    public void rejected(Exchange exchange) {
+        RejectedEvent rejected = exchange.getMessage().getBody(RejectedEvent.class);
+        log(exchange, rejected.messageId(), rejected.type(), rejected.outcome());
+        exchange.getMessage().setBody(new EventResult(rejected.index(), rejected.messageId(), rejected.type(), rejected.outcome()));
+    }
+
+    /**
+     * The single place where an exception becomes an outcome: the event's result when an event was being
+     * processed, else (credential, request shape) the answer to the whole request.
+     */
     public void failed(Exchange exchange) {
-        respond(exchange, outcomeOf(decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)), exchange));
+        Outcome outcome = outcomeOf(decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)), exchange);
+        if (exchange.getProperty("segmentEvent", SegmentEvent.class) != null) {
+            record(exchange, outcome);
+        } else {
+            log(exchange, null, null, outcome);
+            write(exchange, outcome.httpStatus(), outcome.retryAfterSeconds(), body(outcome, null));
+        }
     }
 
     // bean and expression calls wrap what our code threw: the first outcome or I/O failure in the chain decides
@@ -103,39 +128,83 @@ public class Outcomes {
         return new Outcome(500, "retry", "internal_error", "internal error: the event was not delivered", null);
     }
 
-    public void respond(Exchange exchange, Outcome outcome) {
+    /** The event's result replaces the message body; the splitter's aggregation collects it. */
+    public void record(Exchange exchange, Outcome outcome) {
         SegmentEvent event = exchange.getProperty("segmentEvent", SegmentEvent.class);
+        log(exchange, event.messageId(), event.type(), outcome);
+        exchange.getMessage().setBody(new EventResult(event.index(), event.messageId(), event.type(), outcome));
+    }
+
+    /**
+     * The answer to the whole request (DESIGN §3). A single event: its outcome. A batch: 503 if any event must
+     * be retried (the dedupe makes the redelivery safe), else the shared status when no event got through
+     * (400 when they differ), else 200 — with one result per event.
+     */
+    public void answer(Exchange exchange) {
+        List<EventResult> results = new ArrayList<>(exchange.getMessage().getBody(EventResults.LIST_TYPE));
+        results.sort(Comparator.comparingInt(EventResult::index));
+        SegmentRequest request = exchange.getProperty("segmentRequest", SegmentRequest.class);
+        if (!request.batch()) {
+            EventResult only = results.get(0);
+            write(exchange, only.outcome().httpStatus(), only.outcome().retryAfterSeconds(), body(only.outcome(), only.messageId()));
+            return;
+        }
+        List<Outcome> outcomes = results.stream().map(EventResult::outcome).toList();
+        Integer retryAfter = outcomes.stream().map(Outcome::retryAfterSeconds).filter(s -> s != null).max(Integer::compare).orElse(null);
+        int status;
+        String message;
+        if (outcomes.stream().anyMatch(o -> o.httpStatus() >= 500 && o.httpStatus() != 501)) {
+            status = 503;
+            message = "some events were not processed and must be retried: see results";
+            retryAfter = retryAfter == null ? Outcome.DEFAULT_RETRY_AFTER : retryAfter;
+        } else if (outcomes.stream().allMatch(o -> o.httpStatus() >= 400 && o.httpStatus() != 501)) {
+            status = outcomes.stream().map(Outcome::httpStatus).distinct().count() == 1 ? outcomes.get(0).httpStatus() : 400;
+            message = "no event of the batch was accepted: see results";
+            retryAfter = null;
+        } else {
+            status = 200;
+            message = "batch processed: see results";
+            retryAfter = null;
+        }
         Map<String, Object> body = new LinkedHashMap<>();
+        body.put("message", message);
+        body.put("results", results.stream().map(r -> body(r.outcome(), r.messageId())).toList());
+        write(exchange, status, retryAfter, body);
+    }
+
+    private static Map<String, Object> body(Outcome outcome, String messageId) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (messageId != null) {
+            body.put("messageId", messageId);
+        }
         body.put("message", outcome.message());
         body.put("status", outcome.status());
         if (outcome.reason() != null) {
             body.put("reason", outcome.reason());
         }
-        if (event != null && event.messageId() != null) {
-            body.put("messageId", event.messageId());
-        }
+        return body;
+    }
+
+    private void write(Exchange exchange, int status, Integer retryAfterSeconds, Map<String, Object> body) {
         var message = exchange.getMessage();
         message.removeHeaders("*");
-        message.setHeader(Exchange.HTTP_RESPONSE_CODE, outcome.httpStatus());
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        if (outcome.retryAfterSeconds() != null) {
-            message.setHeader("Retry-After", String.valueOf(outcome.retryAfterSeconds()));
+        if (retryAfterSeconds != null) {
+            message.setHeader("Retry-After", String.valueOf(retryAfterSeconds));
         }
         try {
             message.setBody(json.writeValueAsString(body));
         } catch (JsonProcessingException impossible) {
             throw new IllegalStateException(impossible);
         }
-        log(exchange, event, outcome);
     }
 
-    private static void log(Exchange exchange, SegmentEvent event, Outcome outcome) {
+    private static void log(Exchange exchange, String messageId, String type, Outcome outcome) {
         TenantKey tenant = exchange.getProperty("tenantKey", TenantKey.class);
-        long ms = System.currentTimeMillis() - exchange.getClock().getCreated();
         LOG.infof("outcome messageId=%s type=%s tenant=%s status=%d outcome=%s reason=%s ms=%d",
-                event == null ? "-" : loggable(event.messageId()), event == null ? "-" : loggable(event.type()),
-                tenant == null ? "-" : tenant.tenant(), outcome.httpStatus(), outcome.status(),
-                outcome.reason() == null ? "-" : outcome.reason(), ms);
+                loggable(messageId), loggable(type), tenant == null ? "-" : tenant.tenant(), outcome.httpStatus(),
+                outcome.status(), outcome.reason() == null ? "-" : outcome.reason(), RequestBudget.elapsedMillis(exchange));
     }
 
     // sender-controlled text: bounded and on one line

@@ -36,7 +36,7 @@ class ContentBasedRouterTest {
     @BeforeEach
     void adviseOnce() throws Exception {
         if (!advised) {
-            AdviceWith.adviceWith(context, "ingest", route -> {
+            AdviceWith.adviceWith(context, "event", route -> {
                 route.weaveById("to-identify").replace().to("mock:identify");
                 route.weaveById("to-track").replace().to("mock:track");
                 route.weaveById("to-unsupported").replace().to("mock:other");

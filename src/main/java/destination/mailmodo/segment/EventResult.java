@@ -1,0 +1,8 @@
+package destination.mailmodo.segment;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** The outcome of the event at {@code index} of its request. */
+@RegisterForReflection
+public record EventResult(int index, String messageId, String type, Outcome outcome) {
+}

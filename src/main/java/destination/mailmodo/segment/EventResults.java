@@ -1,0 +1,35 @@
+package destination.mailmodo.segment;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.AggregationStrategy;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.DefaultExchange;
+
+/** The splitter's aggregation: every unit's result(s), gathered into one list for the request's answer. */
+@ApplicationScoped
+@Named("eventResults")
+public class EventResults implements AggregationStrategy {
+
+    @SuppressWarnings("unchecked")
+    static final Class<List<EventResult>> LIST_TYPE = (Class<List<EventResult>>) (Class<?>) List.class;
+
+    @Override
+    public Exchange aggregate(Exchange gathered, Exchange unit) {
+        // a fresh carrier: the first unit's exchange may carry its handled failure's state into the request
+        Exchange into = gathered != null ? gathered : new DefaultExchange(unit.getContext());
+        List<EventResult> results = gathered != null ? into.getMessage().getBody(LIST_TYPE) : new ArrayList<>();
+        Object produced = unit.getMessage().getBody();
+        if (produced instanceof EventResult result) {
+            results.add(result);
+        } else if (produced instanceof Collection<?> many) {
+            many.forEach(result -> results.add((EventResult) result));
+        }
+        into.getMessage().setBody(results);
+        return into;
+    }
+}

@@ -1,0 +1,52 @@
+package destination.mailmodo.segment;
+
+import java.time.Duration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Segment waits about 4 s for an answer (DESIGN §3): each request gets a budget measured from its arrival,
+ * and nothing that could outlast it (a new event, a retry, a rate-limit wait) starts once it is spent.
+ */
+@ApplicationScoped
+@Named("requestBudget")
+public class RequestBudget {
+
+    public static final String ARRIVED_AT = "arrivedAt";
+
+    private final long budgetMillis;
+    private final long attemptMillis;
+
+    public RequestBudget(@ConfigProperty(name = "destination.request-budget") Duration budget,
+            @ConfigProperty(name = "mailmodo.timeout") Duration attemptTimeout) {
+        this.budgetMillis = budget.toMillis();
+        this.attemptMillis = attemptTimeout.toMillis();
+    }
+
+    /** Marks the request's arrival; split and replayed exchanges carry it on as a property. */
+    public void start(Exchange exchange) {
+        exchange.setProperty(ARRIVED_AT, exchange.getClock().getCreated());
+    }
+
+    public static long elapsedMillis(Exchange exchange) {
+        Long arrivedAt = exchange.getProperty(ARRIVED_AT, Long.class);
+        return System.currentTimeMillis() - (arrivedAt != null ? arrivedAt : exchange.getClock().getCreated());
+    }
+
+    public long remainingMillis(Exchange exchange) {
+        return budgetMillis - elapsedMillis(exchange);
+    }
+
+    /** Whether {@code waitMillis} and then one more Mailmodo attempt still fit. */
+    public boolean fits(Exchange exchange, long waitMillis) {
+        return waitMillis + attemptMillis <= remainingMillis(exchange);
+    }
+
+    /** No time left for even one Mailmodo attempt: the event is answered "retry" without being started. */
+    public boolean spent(Exchange exchange) {
+        return !fits(exchange, 0);
+    }
+}
