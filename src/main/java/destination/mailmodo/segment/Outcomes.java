@@ -12,6 +12,7 @@ import java.util.Set;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import destination.mailmodo.mailmodo.MailmodoAuthException;
+import destination.mailmodo.store.Deduplication;
 import destination.mailmodo.store.StoreUnavailable;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -35,10 +36,12 @@ public class Outcomes {
 
     private final ObjectMapper json;
     private final InboundAuth auth;
+    private final Deduplication dedupe;
 
-    public Outcomes(ObjectMapper json, InboundAuth auth) {
+    public Outcomes(ObjectMapper json, InboundAuth auth, Deduplication dedupe) {
         this.json = json;
         this.auth = auth;
+        this.dedupe = dedupe;
     }
 
     public void delivered(Exchange exchange) {
@@ -128,9 +131,18 @@ public class Outcomes {
         return new Outcome(500, "retry", "internal_error", "internal error: the event was not delivered", null);
     }
 
-    /** The event's result replaces the message body; the splitter's aggregation collects it. */
+    /** The idempotent consumer found the event's key: the answer it kept (or "still in flight"). */
+    public void duplicate(Exchange exchange) {
+        record(exchange, exchange.getProperty(Deduplication.DUPLICATE_OUTCOME, Outcome.class));
+    }
+
+    /**
+     * The event's result replaces the message body (the splitter's aggregation collects it), and its dedupe
+     * key, when this exchange claimed one, keeps the outcome or is released.
+     */
     public void record(Exchange exchange, Outcome outcome) {
         SegmentEvent event = exchange.getProperty("segmentEvent", SegmentEvent.class);
+        dedupe.settle(exchange, event.messageId(), outcome);
         log(exchange, event.messageId(), event.type(), outcome);
         exchange.getMessage().setBody(new EventResult(event.index(), event.messageId(), event.type(), outcome));
     }

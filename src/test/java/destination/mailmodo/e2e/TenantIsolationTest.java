@@ -30,13 +30,13 @@ class TenantIsolationTest {
         send(tenantA, "{\"type\":\"identify\",\"userId\":\"shared-user\",\"traits\":{\"email\":\"alice@a.example.com\"}}").statusCode(200);
 
         // B has never identified shared-user: A's contact must not leak into B's account
-        send(tenantB, "{\"type\":\"track\",\"userId\":\"shared-user\",\"event\":\"Viewed\"}").statusCode(400)
+        send(tenantB, "{\"type\":\"track\",\"userId\":\"shared-user\",\"messageId\":\"b-first\",\"event\":\"Viewed\"}").statusCode(400)
                 .body("reason", equalTo("unknown_user"));
         assertEquals(0, MailmodoRequests.all(tenantB).size());
 
         send(tenantB, "{\"type\":\"identify\",\"userId\":\"shared-user\",\"traits\":{\"email\":\"bob@b.example.com\"}}").statusCode(200);
         send(tenantA, "{\"type\":\"track\",\"userId\":\"shared-user\",\"event\":\"Viewed\"}").statusCode(200);
-        send(tenantB, "{\"type\":\"track\",\"userId\":\"shared-user\",\"event\":\"Viewed\"}").statusCode(200);
+        send(tenantB, "{\"type\":\"track\",\"userId\":\"shared-user\",\"messageId\":\"b-second\",\"event\":\"Viewed\"}").statusCode(200);
 
         assertEquals("alice@a.example.com", emailOfOnlyEvent(tenantA));
         assertEquals("bob@b.example.com", emailOfOnlyEvent(tenantB));

@@ -1,0 +1,91 @@
+package destination.mailmodo.store;
+
+import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.segment.SegmentEvent;
+import destination.mailmodo.segment.TenantKey;
+import destination.mailmodo.store.ProcessedMessages.AlreadyDone;
+import destination.mailmodo.store.ProcessedMessages.InFlight;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
+
+/**
+ * The idempotent consumer of the event route (DESIGN §4, §7). Camel's stock one forgets a key whenever an
+ * exception was handled and treats in-flight duplicates as done; Segment's redeliveries need the outcome kept
+ * and an in-flight duplicate told to come back.
+ */
+@ApplicationScoped
+@Named("dedupe")
+public class Deduplication {
+
+    public static final String CLAIMED = "dedupeClaimed";
+    public static final String DUPLICATE_OUTCOME = "duplicateOutcome";
+    public static final String REPLAY = "replay";
+
+    private static final Logger LOG = Logger.getLogger(Deduplication.class);
+
+    private final ProcessedMessages processed;
+
+    public Deduplication(ProcessedMessages processed) {
+        this.processed = processed;
+    }
+
+    /** Claims the event's key; true (with the answer to give in a property) when it was seen before. */
+    public boolean seenBefore(Exchange exchange) {
+        if (exchange.getProperty(REPLAY, false, Boolean.class)) {
+            exchange.setProperty(CLAIMED, true); // a replay bypasses the check, but its outcome is still kept
+            return false;
+        }
+        var claim = processed.claim(tenant(exchange), event(exchange).messageId());
+        if (claim instanceof AlreadyDone done) {
+            exchange.setProperty(DUPLICATE_OUTCOME, done.outcome().httpStatus() == 200
+                    ? new Outcome(200, "duplicate", "duplicate", "duplicate of an event already delivered", null)
+                    : done.outcome());
+            return true;
+        }
+        if (claim instanceof InFlight) {
+            exchange.setProperty(DUPLICATE_OUTCOME, Outcome.retry("in_flight",
+                    "an event with this messageId is still being processed; retry later", Outcome.DEFAULT_RETRY_AFTER));
+            return true;
+        }
+        exchange.setProperty(CLAIMED, true);
+        return false;
+    }
+
+    /**
+     * Delivered or permanently rejected: the outcome is kept. Anything the sender should retry: the claim is
+     * dropped. A store failure here does not change the sender's answer (the event's fate is already decided);
+     * an unreleased claim expires with its lease.
+     */
+    public void settle(Exchange exchange, String messageId, Outcome outcome) {
+        if (!exchange.getProperty(CLAIMED, false, Boolean.class)) {
+            return;
+        }
+        exchange.removeProperty(CLAIMED);
+        try {
+            if (isFinal(outcome)) {
+                processed.complete(tenant(exchange), messageId, outcome);
+            } else {
+                processed.release(tenant(exchange), messageId);
+            }
+        } catch (StoreUnavailable down) {
+            LOG.errorf("dedupe key not settled (%s): a redelivery may be processed again", down.getCause() == null
+                    ? "store unavailable" : down.getCause().getClass().getName());
+        }
+    }
+
+    /** What the sender will not send again: delivered, rejected for good, unsupported. */
+    static boolean isFinal(Outcome outcome) {
+        int status = outcome.httpStatus();
+        return status == 200 || status == 501 || (status >= 400 && status < 500 && status != 401 && status != 403);
+    }
+
+    private static String tenant(Exchange exchange) {
+        return exchange.getProperty("tenantKey", TenantKey.class).tenant();
+    }
+
+    private static SegmentEvent event(Exchange exchange) {
+        return exchange.getProperty("segmentEvent", SegmentEvent.class);
+    }
+}
