@@ -42,7 +42,7 @@ public class MailmodoResponses {
         switch (code) {
             case 401, 403 -> throw new MailmodoAuthException(code);
             case 400, 404, 409, 422 -> throw new PermanentMailmodoException(messageOf(answer, code));
-            default -> throw new RetryableMailmodoException(code, retryAfterSeconds(retryAfter));
+            default -> throw new RetryableMailmodoException(code, mailmodoRetryAfter(retryAfter));
         }
     }
 
@@ -69,19 +69,26 @@ public class MailmodoResponses {
 
     /** Mailmodo's Retry-After (seconds or HTTP date) when given, else the default of DESIGN §3. */
     static int retryAfterSeconds(String header) {
+        Integer given = mailmodoRetryAfter(header);
+        return given != null ? given : Outcome.DEFAULT_RETRY_AFTER;
+    }
+
+    /** Mailmodo's Retry-After in seconds (1 s to 1 h), or null when it sent none that parses. */
+    static Integer mailmodoRetryAfter(String header) {
         if (header == null || header.isBlank()) {
-            return Outcome.DEFAULT_RETRY_AFTER;
+            return null;
         }
         String value = header.trim();
+        long seconds;
         try {
-            return (int) Math.max(1, Math.min(3600, Long.parseLong(value)));
+            seconds = Long.parseLong(value);
         } catch (NumberFormatException notSeconds) {
             try {
-                long seconds = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME)).toSeconds();
-                return (int) Math.max(1, Math.min(3600, seconds));
+                seconds = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME)).toSeconds();
             } catch (RuntimeException notDate) {
-                return Outcome.DEFAULT_RETRY_AFTER;
+                return null;
             }
         }
+        return (int) Math.max(1, Math.min(3600, seconds));
     }
 }

@@ -1,5 +1,7 @@
 package destination.mailmodo.mailmodo;
 
+import java.util.OptionalInt;
+
 import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.segment.OutcomeException;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -8,8 +10,18 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection
 public final class RetryableMailmodoException extends OutcomeException {
 
-    public RetryableMailmodoException(int httpStatus, int retryAfterSeconds) {
+    private final Integer mailmodoRetryAfter;
+
+    /** @param mailmodoRetryAfter Mailmodo's own Retry-After in seconds, or null when it sent none */
+    public RetryableMailmodoException(int httpStatus, Integer mailmodoRetryAfter) {
         super(Outcome.retry(httpStatus == 429 ? "rate_limited" : "mailmodo_unavailable",
-                "Mailmodo is temporarily unavailable (HTTP " + httpStatus + "); retry later", retryAfterSeconds));
+                "Mailmodo is temporarily unavailable (HTTP " + httpStatus + "); retry later",
+                mailmodoRetryAfter != null ? mailmodoRetryAfter : Outcome.DEFAULT_RETRY_AFTER));
+        this.mailmodoRetryAfter = mailmodoRetryAfter;
+    }
+
+    /** How long Mailmodo asked us to wait before the next attempt, when it said. */
+    public OptionalInt mailmodoRetryAfter() {
+        return mailmodoRetryAfter == null ? OptionalInt.empty() : OptionalInt.of(mailmodoRetryAfter);
     }
 }

@@ -40,6 +40,10 @@ public class RequestBudget {
         return budgetMillis - elapsedMillis(exchange);
     }
 
+    public long attemptMillis() {
+        return attemptMillis;
+    }
+
     /** Whether {@code waitMillis} and then one more Mailmodo attempt still fit. */
     public boolean fits(Exchange exchange, long waitMillis) {
         return waitMillis + attemptMillis <= remainingMillis(exchange);

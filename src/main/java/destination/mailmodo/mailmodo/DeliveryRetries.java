@@ -1,0 +1,68 @@
+package destination.mailmodo.mailmodo;
+
+import java.io.InterruptedIOException;
+import java.util.List;
+
+import destination.mailmodo.segment.RequestBudget;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+
+/**
+ * The {@code retryWhile} of the Mailmodo call's redelivery (DESIGN §3): at most 2 retries, after 250 ms then
+ * 1 s — or after Mailmodo's Retry-After — and only when the wait plus one more attempt fit the request's
+ * budget. Sets the delay of the next redelivery on the exchange.
+ */
+@ApplicationScoped
+@Named("deliveryRetries")
+public class DeliveryRetries {
+
+    public static final String ATTEMPTS = "mailmodoAttempts";
+    private static final List<Long> BACKOFF_MILLIS = List.of(250L, 1000L);
+
+    private final RequestBudget budget;
+    private final DeliveryCounters counters;
+
+    public DeliveryRetries(RequestBudget budget, DeliveryCounters counters) {
+        this.budget = budget;
+        this.counters = counters;
+    }
+
+    public boolean shouldRetry(Exchange exchange) {
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (failure == null) {
+            failure = exchange.getException();
+        }
+        if (causedBy(failure, InterruptedIOException.class) != null) {
+            counters.ambiguous();
+        }
+        int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
+        if (attempts > BACKOFF_MILLIS.size()) {
+            return false;
+        }
+        RetryableMailmodoException retryable = causedBy(failure, RetryableMailmodoException.class);
+        long delay = retryable != null && retryable.mailmodoRetryAfter().isPresent()
+                ? retryable.mailmodoRetryAfter().getAsInt() * 1000L
+                : BACKOFF_MILLIS.get(Math.max(0, attempts - 1));
+        if (!budget.fits(exchange, delay)) {
+            return false;
+        }
+        exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, delay);
+        counters.retried();
+        return true;
+    }
+
+    /** Counts the attempt about to be made; the retried unit calls this first. */
+    public void attempt(Exchange exchange) {
+        exchange.setProperty(ATTEMPTS, exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1);
+    }
+
+    private static <T extends Throwable> T causedBy(Throwable failure, Class<T> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,105 @@
+package destination.mailmodo.mailmodo;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.segment.OutcomeException;
+import destination.mailmodo.segment.RequestBudget;
+import destination.mailmodo.segment.TenantKey;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * At most {@code mailmodo.rate-limit} Mailmodo calls per API key in any sliding second (DESIGN §6), per
+ * instance. Each call holds one of the key's permits from before it is sent until one second after its answer
+ * (or failure): Mailmodo sees a call arrive between those two instants, so it can never see more than the
+ * limit inside one second, whatever the network's latency. Wait-or-reject: a call waits for a permit only as
+ * long as the wait and one attempt fit the request's budget, else it is refused at once (503, the sender
+ * retries). It runs inside the retried unit, so every retry takes a permit too. Calls to /addToList/batch
+ * also take the key's single batch permit (Mailmodo allows one at a time).
+ */
+@ApplicationScoped
+@Named("mailmodoRateLimit")
+public class MailmodoRateLimit {
+
+    static final long WINDOW_MILLIS = 1000;
+    private static final String HELD = "mailmodoPermitsHeld";
+
+    /** The local limit would have held the call past the request's deadline. */
+    @RegisterForReflection
+    public static final class RateLimited extends OutcomeException {
+        RateLimited() {
+            super(Outcome.retry("rate_limited", "the Mailmodo rate limit for this API key is reached; retry later",
+                    Outcome.DEFAULT_RETRY_AFTER));
+        }
+    }
+
+    private final int limit;
+    private final RequestBudget budget;
+    private final Map<String, Semaphore> calls = new ConcurrentHashMap<>();
+    private final Map<String, Semaphore> batchCalls = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService releases = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "mailmodo-rate-limit");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public MailmodoRateLimit(@ConfigProperty(name = "mailmodo.rate-limit") int limit, RequestBudget budget) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("mailmodo.rate-limit must be at least 1, got " + limit);
+        }
+        this.limit = limit;
+        this.budget = budget;
+    }
+
+    /** Before each attempt: waits for the key's permit(s) or refuses the call. */
+    public void acquire(Exchange exchange) throws InterruptedException {
+        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
+        boolean batch = "addToList/batch".equals(exchange.getProperty("mailmodoPath", String.class));
+        Semaphore single = calls.computeIfAbsent(tenant, t -> new Semaphore(limit, true));
+        if (!single.tryAcquire(maxWaitMillis(exchange), TimeUnit.MILLISECONDS)) {
+            throw new RateLimited();
+        }
+        if (batch) {
+            Semaphore oneAtATime = batchCalls.computeIfAbsent(tenant, t -> new Semaphore(1, true));
+            if (!oneAtATime.tryAcquire(maxWaitMillis(exchange), TimeUnit.MILLISECONDS)) {
+                single.release();
+                throw new RateLimited();
+            }
+        }
+        exchange.setProperty(HELD, batch ? 2 : 1);
+    }
+
+    /** After each attempt, answered or not: the rate permit returns a second later, the batch permit now. */
+    public void release(Exchange exchange) {
+        Integer held = exchange.getProperty(HELD, Integer.class);
+        if (held == null) {
+            return;
+        }
+        exchange.removeProperty(HELD);
+        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
+        if (held == 2) {
+            batchCalls.get(tenant).release();
+        }
+        Semaphore single = calls.get(tenant);
+        releases.schedule((Runnable) single::release, WINDOW_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private long maxWaitMillis(Exchange exchange) {
+        return Math.max(0, budget.remainingMillis(exchange) - budget.attemptMillis());
+    }
+
+    @PreDestroy
+    void stop() {
+        releases.shutdownNow();
+    }
+}
