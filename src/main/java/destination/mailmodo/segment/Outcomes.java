@@ -12,6 +12,7 @@ import java.util.Set;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import destination.mailmodo.mailmodo.MailmodoAuthException;
+import destination.mailmodo.store.DeadLetterChannel;
 import destination.mailmodo.store.Deduplication;
 import destination.mailmodo.store.StoreUnavailable;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,6 +29,9 @@ import org.jboss.logging.Logger;
 @Named("outcomes")
 public class Outcomes {
 
+    public static final String SEGMENT_EVENT = "segmentEvent";
+    public static final String REJECTED_EVENT = "rejectedEvent";
+
     private static final Logger LOG = Logger.getLogger("destination.mailmodo.outcome");
 
     private static final Map<String, String> SKIP_MESSAGES = Map.of(
@@ -37,11 +41,13 @@ public class Outcomes {
     private final ObjectMapper json;
     private final InboundAuth auth;
     private final Deduplication dedupe;
+    private final DeadLetterChannel deadLetterChannel;
 
-    public Outcomes(ObjectMapper json, InboundAuth auth, Deduplication dedupe) {
+    public Outcomes(ObjectMapper json, InboundAuth auth, Deduplication dedupe, DeadLetterChannel deadLetterChannel) {
         this.json = json;
         this.auth = auth;
         this.dedupe = dedupe;
+        this.deadLetterChannel = deadLetterChannel;
     }
 
     public void delivered(Exchange exchange) {
@@ -68,10 +74,9 @@ public class Outcomes {
                 Outcome.DEFAULT_RETRY_AFTER));
     }
 
-    public void rejected(Exchange exchange) {
-        RejectedEvent rejected = exchange.getMessage().getBody(RejectedEvent.class);
-        log(exchange, rejected.messageId(), rejected.type(), rejected.outcome());
-        exchange.getMessage().setBody(new EventResult(rejected.index(), rejected.messageId(), rejected.type(), rejected.outcome()));
+    /** Validation refused the event: raised as a failure so the dead-letter channel keeps it. */
+    public void reject(Exchange exchange) {
+        throw new EventRejected(exchange.getProperty(REJECTED_EVENT, RejectedEvent.class).outcome());
     }
 
     /**
@@ -79,8 +84,11 @@ public class Outcomes {
      * processed, else (credential, request shape) the answer to the whole request.
      */
     public void failed(Exchange exchange) {
-        Outcome outcome = outcomeOf(decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)), exchange);
-        if (exchange.getProperty("segmentEvent", SegmentEvent.class) != null) {
+        StoreUnavailable notKept = exchange.getProperty(DeadLetterChannel.NOT_KEPT, StoreUnavailable.class);
+        // a permanent failure the dead-letter store could not keep is retried by the sender, never lost
+        Outcome outcome = notKept != null ? outcomeOf(notKept, exchange)
+                : outcomeOf(decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)), exchange);
+        if (event(exchange) != null) {
             record(exchange, outcome);
         } else {
             log(exchange, null, null, outcome);
@@ -89,7 +97,7 @@ public class Outcomes {
     }
 
     // bean and expression calls wrap what our code threw: the first outcome or I/O failure in the chain decides
-    static Throwable decisive(Throwable failure) {
+    public static Throwable decisive(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof OutcomeException || (t instanceof IOException && !(t instanceof JsonProcessingException))) {
                 return t;
@@ -141,10 +149,30 @@ public class Outcomes {
      * key, when this exchange claimed one, keeps the outcome or is released.
      */
     public void record(Exchange exchange, Outcome outcome) {
-        SegmentEvent event = exchange.getProperty("segmentEvent", SegmentEvent.class);
+        SingleEvent event = event(exchange);
         dedupe.settle(exchange, event.messageId(), outcome);
+        deadLetterChannel.settleReplay(exchange, outcome);
         log(exchange, event.messageId(), event.type(), outcome);
         exchange.getMessage().setBody(new EventResult(event.index(), event.messageId(), event.type(), outcome));
+    }
+
+    /** The event being worked on, valid or rejected; null outside an event (credential, request shape). */
+    public static SingleEvent event(Exchange exchange) {
+        SingleEvent event = exchange.getProperty(SEGMENT_EVENT, SegmentEvent.class);
+        return event != null ? event : exchange.getProperty(REJECTED_EVENT, RejectedEvent.class);
+    }
+
+    /**
+     * Whether a failure is answered at once rather than through the dead-letter channel: everything but the
+     * permanent (400) failure of an event — request-level refusals have no event to keep, retryable ones are
+     * redelivered by the sender.
+     */
+    public boolean answeredAtOnce(Exchange exchange) {
+        Throwable failure = decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
+        if (failure == null) {
+            failure = decisive(exchange.getException());
+        }
+        return event(exchange) == null || !(failure instanceof OutcomeException known) || known.outcome().httpStatus() != 400;
     }
 
     /**
@@ -197,7 +225,8 @@ public class Outcomes {
         return body;
     }
 
-    private void write(Exchange exchange, int status, Integer retryAfterSeconds, Map<String, Object> body) {
+    /** A JSON answer with only our headers (the dead-letter API's answers too). */
+    public void write(Exchange exchange, int status, Integer retryAfterSeconds, Object body) {
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
@@ -206,7 +235,7 @@ public class Outcomes {
             message.setHeader("Retry-After", String.valueOf(retryAfterSeconds));
         }
         try {
-            message.setBody(json.writeValueAsString(body));
+            message.setBody(body == null ? null : json.writeValueAsString(body));
         } catch (JsonProcessingException impossible) {
             throw new IllegalStateException(impossible);
         }

@@ -4,7 +4,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** An event validation refused: what the sender sent (raw when it was not JSON) and why. */
 @RegisterForReflection
-public record RejectedEvent(int index, String messageId, String type, String raw, Outcome outcome) implements Work {
+public record RejectedEvent(int index, String messageId, String type, String raw, Outcome outcome) implements Work, SingleEvent {
 
     @Override
     public String kind() {

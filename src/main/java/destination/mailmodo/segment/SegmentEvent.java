@@ -10,7 +10,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection
 public record SegmentEvent(int index, ObjectNode json, String type, String messageId, String userId, String anonymousId,
-        boolean mailmodoDisabled) implements Work {
+        boolean mailmodoDisabled) implements Work, SingleEvent {
 
     @Override
     public String kind() {

@@ -22,6 +22,15 @@ public final class MailmodoRequests {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** A value RestAssured parsed out of an answer, written back as JSON text. */
+    public static final java.util.function.Function<Object, String> JSON_WRITER = value -> {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    };
+
     private MailmodoRequests() {
     }
 

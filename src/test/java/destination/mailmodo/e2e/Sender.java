@@ -25,6 +25,10 @@ public final class Sender {
         return as(apiKey).body(body).post(PATH).then();
     }
 
+    public static ValidatableResponse send(String apiKey, String body, java.util.Map<String, String> headers) {
+        return as(apiKey).headers(headers).body(body).post(PATH).then();
+    }
+
     public static String basic(String username) {
         return "Basic " + Base64.getEncoder().encodeToString((username + ":").getBytes(StandardCharsets.UTF_8));
     }

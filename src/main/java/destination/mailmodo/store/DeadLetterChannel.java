@@ -1,0 +1,79 @@
+package destination.mailmodo.store;
+
+import java.util.UUID;
+
+import destination.mailmodo.mailmodo.DeliveryRetries;
+import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.segment.OutcomeException;
+import destination.mailmodo.segment.Outcomes;
+import destination.mailmodo.segment.RejectedEvent;
+import destination.mailmodo.segment.SegmentEvent;
+import destination.mailmodo.segment.SingleEvent;
+import destination.mailmodo.segment.TenantKey;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
+
+/**
+ * The dead-letter channel's endpoint (routes/error-handling.yaml): keeps the event that failed for good,
+ * with why, how many Mailmodo calls it took and when — or, for a replayed dead letter, updates it. When the
+ * store cannot keep it, says so on the exchange, and the sender is told to retry instead (nothing is lost).
+ */
+@ApplicationScoped
+@Named("deadLetterChannel")
+public class DeadLetterChannel {
+
+    public static final String NOT_KEPT = "deadLetterNotKept";
+    public static final String REPLAYED_ID = "deadLetterId";
+
+    private static final Logger LOG = Logger.getLogger(DeadLetterChannel.class);
+
+    private final DeadLetters deadLetters;
+
+    public DeadLetterChannel(DeadLetters deadLetters) {
+        this.deadLetters = deadLetters;
+    }
+
+    public void keep(Exchange exchange) {
+        SingleEvent event = Outcomes.event(exchange);
+        Throwable failure = Outcomes.decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
+        if (event == null || !(failure instanceof OutcomeException permanent)) {
+            return; // the channel only receives an event's permanent failures (Outcomes.answeredAtOnce)
+        }
+        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
+        int attempts = exchange.getProperty(DeliveryRetries.ATTEMPTS, 0, Integer.class);
+        long now = System.currentTimeMillis();
+        String replayedId = exchange.getProperty(REPLAYED_ID, String.class);
+        try {
+            if (replayedId != null && deadLetters.failedAgain(tenant, replayedId, permanent.outcome().reason(),
+                    permanent.outcome().message(), attempts, now)) {
+                return;
+            }
+            deadLetters.add(new DeadLetter(UUID.randomUUID().toString(), tenant, event.messageId(), event.type(),
+                    permanent.outcome().reason(), permanent.outcome().message(), received(event),
+                    exchange.getProperty("listName", String.class), attempts, now));
+        } catch (StoreUnavailable down) {
+            LOG.errorf("dead letter not kept (%s): the sender is answered 503 and will redeliver",
+                    down.getCause() == null ? "store unavailable" : down.getCause().getClass().getName());
+            exchange.setProperty(NOT_KEPT, down);
+        }
+    }
+
+    /** A replayed dead letter that got through (delivered, or found delivered already) leaves the store. */
+    public void settleReplay(Exchange exchange, Outcome outcome) {
+        String replayedId = exchange.getProperty(REPLAYED_ID, String.class);
+        if (replayedId == null || outcome.httpStatus() != 200) {
+            return;
+        }
+        try {
+            deadLetters.delete(exchange.getProperty("tenantKey", TenantKey.class).tenant(), replayedId);
+        } catch (StoreUnavailable down) {
+            LOG.errorf("replayed dead letter %s delivered but not removed: a new replay finds it delivered", replayedId);
+        }
+    }
+
+    private static String received(SingleEvent event) {
+        return event instanceof SegmentEvent valid ? valid.json().toString() : ((RejectedEvent) event).raw();
+    }
+}
