@@ -11,6 +11,8 @@ import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import destination.mailmodo.mailmodo.ContactBatchCall;
+import destination.mailmodo.mailmodo.ContactBatches;
 import destination.mailmodo.mailmodo.MailmodoAuthException;
 import destination.mailmodo.store.DeadLetterChannel;
 import destination.mailmodo.store.Deduplication;
@@ -88,7 +90,13 @@ public class Outcomes {
         // a permanent failure the dead-letter store could not keep is retried by the sender, never lost
         Outcome outcome = notKept != null ? outcomeOf(notKept, exchange)
                 : outcomeOf(decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)), exchange);
-        if (event(exchange) != null) {
+        ContactBatchCall call = exchange.getProperty(ContactBatches.CALL, ContactBatchCall.class);
+        if (call != null) {
+            // the batch call failed: every identify riding on it shares the outcome
+            List<EventResult> results = new ArrayList<>(call.decided());
+            call.pending().forEach(identify -> results.add(result(exchange, identify.event(), outcome, identify.claimed())));
+            exchange.getMessage().setBody(results);
+        } else if (event(exchange) != null) {
             record(exchange, outcome);
         } else {
             log(exchange, null, null, outcome);
@@ -152,8 +160,16 @@ public class Outcomes {
         SingleEvent event = event(exchange);
         dedupe.settle(exchange, event.messageId(), outcome);
         deadLetterChannel.settleReplay(exchange, outcome);
+        exchange.getMessage().setBody(result(exchange, event, outcome, false));
+    }
+
+    /** One event's result among several of a unit; settles its dedupe key when the unit claimed it. */
+    public EventResult result(Exchange exchange, SingleEvent event, Outcome outcome, boolean claimed) {
+        if (claimed) {
+            dedupe.settle(exchange.getProperty("tenantKey", TenantKey.class).tenant(), event.messageId(), outcome);
+        }
         log(exchange, event.messageId(), event.type(), outcome);
-        exchange.getMessage().setBody(new EventResult(event.index(), event.messageId(), event.type(), outcome));
+        return new EventResult(event.index(), event.messageId(), event.type(), outcome);
     }
 
     /** The event being worked on, valid or rejected; null outside an event (credential, request shape). */
@@ -172,7 +188,8 @@ public class Outcomes {
         if (failure == null) {
             failure = decisive(exchange.getException());
         }
-        return event(exchange) == null || !(failure instanceof OutcomeException known) || known.outcome().httpStatus() != 400;
+        boolean ofEvents = event(exchange) != null || exchange.getProperty(ContactBatches.CALL) != null;
+        return !ofEvents || !(failure instanceof OutcomeException known) || known.outcome().httpStatus() != 400;
     }
 
     /**

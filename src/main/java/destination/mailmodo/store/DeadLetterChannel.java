@@ -1,7 +1,10 @@
 package destination.mailmodo.store;
 
+import java.util.List;
 import java.util.UUID;
 
+import destination.mailmodo.mailmodo.ContactBatchCall;
+import destination.mailmodo.mailmodo.ContactBatches;
 import destination.mailmodo.mailmodo.DeliveryRetries;
 import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.segment.OutcomeException;
@@ -35,28 +38,44 @@ public class DeadLetterChannel {
         this.deadLetters = deadLetters;
     }
 
+    /** The channel's endpoint: the failed event — or every identify of a failed batch call — is kept. */
     public void keep(Exchange exchange) {
-        SingleEvent event = Outcomes.event(exchange);
         Throwable failure = Outcomes.decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
-        if (event == null || !(failure instanceof OutcomeException permanent)) {
-            return; // the channel only receives an event's permanent failures (Outcomes.answeredAtOnce)
+        if (!(failure instanceof OutcomeException permanent)) {
+            return; // the channel only receives permanent failures (Outcomes.answeredAtOnce)
         }
+        ContactBatchCall call = exchange.getProperty(ContactBatches.CALL, ContactBatchCall.class);
+        List<SingleEvent> failed = call != null ? call.pending().stream().map(p -> (SingleEvent) p.event()).toList()
+                : Outcomes.event(exchange) == null ? List.of() : List.of(Outcomes.event(exchange));
+        for (SingleEvent event : failed) {
+            Outcome answer = keepOne(exchange, event, permanent.outcome());
+            if (answer != permanent.outcome()) {
+                exchange.setProperty(NOT_KEPT, new StoreUnavailable(null));
+            }
+        }
+    }
+
+    /**
+     * Keeps one event's permanent failure (or updates the replayed dead letter).
+     *
+     * @return the outcome to answer: the failure's, or a 503 when the store could not keep it (never lost)
+     */
+    public Outcome keepOne(Exchange exchange, SingleEvent event, Outcome failure) {
         String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
         int attempts = exchange.getProperty(DeliveryRetries.ATTEMPTS, 0, Integer.class);
         long now = System.currentTimeMillis();
         String replayedId = exchange.getProperty(REPLAYED_ID, String.class);
         try {
-            if (replayedId != null && deadLetters.failedAgain(tenant, replayedId, permanent.outcome().reason(),
-                    permanent.outcome().message(), attempts, now)) {
-                return;
+            if (replayedId == null || !deadLetters.failedAgain(tenant, replayedId, failure.reason(), failure.message(), attempts, now)) {
+                deadLetters.add(new DeadLetter(UUID.randomUUID().toString(), tenant, event.messageId(), event.type(),
+                        failure.reason(), failure.message(), received(event), exchange.getProperty("listName", String.class),
+                        attempts, now));
             }
-            deadLetters.add(new DeadLetter(UUID.randomUUID().toString(), tenant, event.messageId(), event.type(),
-                    permanent.outcome().reason(), permanent.outcome().message(), received(event),
-                    exchange.getProperty("listName", String.class), attempts, now));
+            return failure;
         } catch (StoreUnavailable down) {
             LOG.errorf("dead letter not kept (%s): the sender is answered 503 and will redeliver",
                     down.getCause() == null ? "store unavailable" : down.getCause().getClass().getName());
-            exchange.setProperty(NOT_KEPT, down);
+            return down.outcome();
         }
     }
 

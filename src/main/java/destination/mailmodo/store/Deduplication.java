@@ -1,5 +1,7 @@
 package destination.mailmodo.store;
 
+import java.util.Optional;
+
 import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.segment.SegmentEvent;
 import destination.mailmodo.segment.TenantKey;
@@ -37,20 +39,24 @@ public class Deduplication {
             exchange.setProperty(CLAIMED, true); // a replay bypasses the check, but its outcome is still kept
             return false;
         }
-        var claim = processed.claim(tenant(exchange), event(exchange).messageId());
+        Optional<Outcome> seen = claim(tenant(exchange), event(exchange).messageId());
+        seen.ifPresentOrElse(answer -> exchange.setProperty(DUPLICATE_OUTCOME, answer), () -> exchange.setProperty(CLAIMED, true));
+        return seen.isPresent();
+    }
+
+    /** @return the answer for a duplicate, or empty when this caller now holds the claim */
+    public Optional<Outcome> claim(String tenant, String messageId) {
+        var claim = processed.claim(tenant, messageId);
         if (claim instanceof AlreadyDone done) {
-            exchange.setProperty(DUPLICATE_OUTCOME, done.outcome().httpStatus() == 200
+            return Optional.of(done.outcome().httpStatus() == 200
                     ? new Outcome(200, "duplicate", "duplicate", "duplicate of an event already delivered", null)
                     : done.outcome());
-            return true;
         }
         if (claim instanceof InFlight) {
-            exchange.setProperty(DUPLICATE_OUTCOME, Outcome.retry("in_flight",
+            return Optional.of(Outcome.retry("in_flight",
                     "an event with this messageId is still being processed; retry later", Outcome.DEFAULT_RETRY_AFTER));
-            return true;
         }
-        exchange.setProperty(CLAIMED, true);
-        return false;
+        return Optional.empty();
     }
 
     /**
@@ -63,11 +69,16 @@ public class Deduplication {
             return;
         }
         exchange.removeProperty(CLAIMED);
+        settle(tenant(exchange), messageId, outcome);
+    }
+
+    /** The same for a key claimed with {@link #claim(String, String)}. */
+    public void settle(String tenant, String messageId, Outcome outcome) {
         try {
             if (isFinal(outcome)) {
-                processed.complete(tenant(exchange), messageId, outcome);
+                processed.complete(tenant, messageId, outcome);
             } else {
-                processed.release(tenant(exchange), messageId);
+                processed.release(tenant, messageId);
             }
         } catch (StoreUnavailable down) {
             LOG.errorf("dedupe key not settled (%s): a redelivery may be processed again", down.getCause() == null

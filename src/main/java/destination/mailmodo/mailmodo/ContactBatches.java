@@ -1,0 +1,148 @@
+package destination.mailmodo.mailmodo;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import destination.mailmodo.mapping.IdentifyMapper;
+import destination.mailmodo.segment.ContactBatch;
+import destination.mailmodo.segment.EventRejected;
+import destination.mailmodo.segment.EventResult;
+import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.segment.Outcomes;
+import destination.mailmodo.segment.RequestBudget;
+import destination.mailmodo.segment.SegmentEvent;
+import destination.mailmodo.segment.TenantKey;
+import destination.mailmodo.store.DeadLetterChannel;
+import destination.mailmodo.store.Deduplication;
+import destination.mailmodo.store.KnownContacts;
+import destination.mailmodo.store.Recipients;
+import destination.mailmodo.store.StoreUnavailable;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+
+/**
+ * Several identifies of one request as one {@code /addToList/batch} call (DESIGN §5): each is filtered,
+ * deduped and mapped as a single identify would be; the call's answer is then spread back over them —
+ * a 207 names the emails Mailmodo refused, which are dead-lettered while the rest count as delivered.
+ */
+@ApplicationScoped
+@Named("contactBatches")
+public class ContactBatches {
+
+    public static final String CALL = "contactBatch";
+
+    private final RequestBudget budget;
+    private final Deduplication dedupe;
+    private final Recipients recipients;
+    private final KnownContacts knownContacts;
+    private final DeadLetterChannel deadLetterChannel;
+    private final Outcomes outcomes;
+    private final ObjectMapper json;
+
+    public ContactBatches(RequestBudget budget, Deduplication dedupe, Recipients recipients, KnownContacts knownContacts,
+            DeadLetterChannel deadLetterChannel, Outcomes outcomes, ObjectMapper json) {
+        this.budget = budget;
+        this.dedupe = dedupe;
+        this.recipients = recipients;
+        this.knownContacts = knownContacts;
+        this.deadLetterChannel = deadLetterChannel;
+        this.outcomes = outcomes;
+        this.json = json;
+    }
+
+    /** Decides what it can per identify and sets the call's request body; the call itself is the route's. */
+    public void prepare(Exchange exchange) {
+        ContactBatch batch = exchange.getMessage().getBody(ContactBatch.class);
+        TenantKey tenantKey = exchange.getProperty("tenantKey", TenantKey.class);
+        String listName = exchange.getProperty("listName", String.class);
+        ContactBatchCall call = new ContactBatchCall();
+        boolean spent = budget.spent(exchange);
+        for (SegmentEvent event : batch.events()) {
+            if (spent) {
+                call.decided(outcomes.result(exchange, event, Outcome.retry("deadline",
+                        "not processed within this request's time budget; retry", Outcome.DEFAULT_RETRY_AFTER), false));
+            } else if (event.mailmodoDisabled()) {
+                call.decided(outcomes.result(exchange, event, Outcome.skipped("integration_disabled",
+                        "skipped: integrations.Mailmodo is false"), false));
+            } else {
+                prepareOne(exchange, call, event, tenantKey, listName);
+            }
+        }
+        exchange.setProperty(CALL, call);
+        exchange.getMessage().setBody(call.isEmpty() ? null : call.request(listName));
+    }
+
+    private void prepareOne(Exchange exchange, ContactBatchCall call, SegmentEvent event, TenantKey tenantKey, String listName) {
+        var duplicate = dedupe.claim(tenantKey.tenant(), event.messageId());
+        if (duplicate.isPresent()) {
+            call.decided(outcomes.result(exchange, event, duplicate.get(), false));
+            return;
+        }
+        try {
+            String email = recipients.forIdentify(event, tenantKey);
+            call.pending(new ContactBatchCall.Pending(event, IdentifyMapper.toContact(event.json(), email, listName), true));
+        } catch (EventRejected refused) {
+            call.decided(outcomes.result(exchange, event, deadLetterChannel.keepOne(exchange, event, refused.outcome()), true));
+        } catch (StoreUnavailable down) {
+            call.decided(outcomes.result(exchange, event, down.outcome(), true));
+        }
+    }
+
+    /** The results when there was nothing left to send. */
+    public List<EventResult> decidedOnly(Exchange exchange) {
+        return exchange.getProperty(CALL, ContactBatchCall.class).decided();
+    }
+
+    /** Mailmodo answered 2xx: refused emails (207) are dead letters, every other identify is delivered and learned. */
+    public List<EventResult> complete(Exchange exchange) {
+        ContactBatchCall call = exchange.getProperty(CALL, ContactBatchCall.class);
+        TenantKey tenantKey = exchange.getProperty("tenantKey", TenantKey.class);
+        Map<String, String> refused = refusedEmails(exchange.getMessage().getBody(String.class));
+        List<EventResult> results = new ArrayList<>(call.decided());
+        for (ContactBatchCall.Pending identify : call.pending()) {
+            String reason = refused.get(identify.contact().email().toLowerCase(Locale.ROOT));
+            Outcome outcome;
+            if (reason != null) {
+                outcome = deadLetterChannel.keepOne(exchange, identify.event(),
+                        Outcome.rejected("mailmodo_rejected", "Mailmodo rejected the contact: " + reason));
+            } else {
+                outcome = learned(identify, tenantKey);
+            }
+            results.add(outcomes.result(exchange, identify.event(), outcome, identify.claimed()));
+        }
+        return results;
+    }
+
+    private Outcome learned(ContactBatchCall.Pending identify, TenantKey tenantKey) {
+        try {
+            knownContacts.learnFromIdentify(identify.event(), tenantKey, identify.contact().email());
+            return Outcome.delivered();
+        } catch (StoreUnavailable down) {
+            return down.outcome();
+        }
+    }
+
+    /** A 207's {@code errors: [{email, "failure reason"}]}, by lower-cased email. */
+    private Map<String, String> refusedEmails(String answer) {
+        Map<String, String> refused = new HashMap<>();
+        try {
+            JsonNode errors = answer == null ? null : json.readTree(answer).path("errors");
+            if (errors != null && errors.isArray()) {
+                for (JsonNode error : errors) {
+                    String email = error.path("email").asText("");
+                    String reason = error.path("failure reason").asText(error.path("message").asText("refused"));
+                    refused.put(email.toLowerCase(Locale.ROOT), reason);
+                }
+            }
+        } catch (Exception notJson) {
+            // a 2xx without a readable body: nothing was listed as refused
+        }
+        return refused;
+    }
+}
