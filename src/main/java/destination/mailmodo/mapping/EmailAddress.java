@@ -33,7 +33,7 @@ public final class EmailAddress {
     /** One {@code @}, a non-empty local part, a dotted domain, no whitespace, at most 254 characters. */
     public static boolean isValid(String email) {
         if (email == null || email.isEmpty() || email.length() > MAX_LENGTH
-                || email.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c))) {
+                || email.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c))) {
             return false;
         }
         int at = email.indexOf('@');

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,14 +20,12 @@ class DeadLettersTest {
     Path dataDir;
 
     private SQLiteDataSource open() {
-        SQLiteDataSource dataSource = new SQLiteDataSource();
-        dataSource.setUrl("jdbc:sqlite:" + dataDir.resolve("mailmodo-destination.db") + "?journal_mode=WAL&busy_timeout=5000");
-        return dataSource;
+        return SqliteFile.open(dataDir);
     }
 
     @BeforeEach
     void migrate() {
-        Flyway.configure().dataSource(open()).locations("classpath:db/migration").load().migrate();
+        SqliteFile.migrate(dataDir);
     }
 
     private static DeadLetter letter(String id, String tenant, long failedAt) {

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,18 +18,13 @@ class KnownContactsTest {
     @TempDir
     Path dataDir;
 
-    private String url;
-
     @BeforeEach
     void migrate() {
-        url = "jdbc:sqlite:" + dataDir.resolve("mailmodo-destination.db") + "?journal_mode=WAL&busy_timeout=5000";
-        Flyway.configure().dataSource(open()).locations("classpath:db/migration").load().migrate();
+        SqliteFile.migrate(dataDir);
     }
 
     private SQLiteDataSource open() {
-        SQLiteDataSource dataSource = new SQLiteDataSource();
-        dataSource.setUrl(url);
-        return dataSource;
+        return SqliteFile.open(dataDir);
     }
 
     @Test

@@ -15,7 +15,6 @@ import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.store.ProcessedMessages.AlreadyDone;
 import destination.mailmodo.store.ProcessedMessages.Claimed;
 import destination.mailmodo.store.ProcessedMessages.InFlight;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,9 +27,7 @@ class ProcessedMessagesTest {
     Path dataDir;
 
     private SQLiteDataSource open() {
-        SQLiteDataSource dataSource = new SQLiteDataSource();
-        dataSource.setUrl("jdbc:sqlite:" + dataDir.resolve("mailmodo-destination.db") + "?journal_mode=WAL&busy_timeout=5000");
-        return dataSource;
+        return SqliteFile.open(dataDir);
     }
 
     private ProcessedMessages keys(Duration ttl, Duration lease) {
@@ -39,7 +36,7 @@ class ProcessedMessagesTest {
 
     @BeforeEach
     void migrate() {
-        Flyway.configure().dataSource(open()).locations("classpath:db/migration").load().migrate();
+        SqliteFile.migrate(dataDir);
     }
 
     @Test
