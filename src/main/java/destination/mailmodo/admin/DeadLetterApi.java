@@ -93,7 +93,8 @@ public class DeadLetterApi {
         } catch (Exception notJson) {
             throw EventRejected.malformed("replay body must be {} or {\"ids\":[...]}");
         }
-        if (request == null || !request.isObject() || (request.has("ids") && !request.get("ids").isArray())) {
+        if (request == null || !request.isObject() || request.size() > (request.has("ids") ? 1 : 0)
+                || (request.has("ids") && !request.get("ids").isArray())) {
             throw EventRejected.malformed("replay body must be {} or {\"ids\":[...]}");
         }
         List<DeadLetter> chosen;

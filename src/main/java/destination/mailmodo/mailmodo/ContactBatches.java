@@ -62,6 +62,7 @@ public class ContactBatches {
         TenantKey tenantKey = exchange.getProperty("tenantKey", TenantKey.class);
         String listName = exchange.getProperty("listName", String.class);
         ContactBatchCall call = new ContactBatchCall();
+        exchange.setProperty(CALL, call); // a failure from here on is answered for every identify already decided
         boolean spent = budget.spent(exchange);
         for (SegmentEvent event : batch.events()) {
             if (spent) {
@@ -74,12 +75,17 @@ public class ContactBatches {
                 prepareOne(exchange, call, event, tenantKey, listName);
             }
         }
-        exchange.setProperty(CALL, call);
         exchange.getMessage().setBody(call.isEmpty() ? null : call.request(listName));
     }
 
     private void prepareOne(Exchange exchange, ContactBatchCall call, SegmentEvent event, TenantKey tenantKey, String listName) {
-        var duplicate = dedupe.claim(tenantKey.tenant(), event.messageId());
+        java.util.Optional<Outcome> duplicate;
+        try {
+            duplicate = dedupe.claim(tenantKey.tenant(), event.messageId());
+        } catch (StoreUnavailable down) {
+            call.decided(outcomes.result(exchange, event, down.outcome(), false));
+            return;
+        }
         if (duplicate.isPresent()) {
             call.decided(outcomes.result(exchange, event, duplicate.get(), false));
             return;

@@ -3,7 +3,10 @@ package destination.mailmodo.mailmodo;
 import java.io.InterruptedIOException;
 import java.util.List;
 
+import destination.mailmodo.segment.EventRejected;
+import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.segment.RequestBudget;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -33,7 +36,8 @@ public class DeliveryRetries {
         if (failure == null) {
             failure = exchange.getException();
         }
-        if (causedBy(failure, InterruptedIOException.class) != null) {
+        // a response timeout is ambiguous (the call may have landed); a connect timeout never left
+        if (causedBy(failure, InterruptedIOException.class) != null && causedBy(failure, ConnectTimeoutException.class) == null) {
             counters.ambiguous();
         }
         int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
@@ -52,8 +56,15 @@ public class DeliveryRetries {
         return true;
     }
 
-    /** Counts the attempt about to be made; the retried unit calls this first. */
+    /**
+     * Counts the attempt about to be made; the retried unit calls this first. An attempt that could no longer
+     * end inside the budget (slow store work before it) is not made: the sender retries.
+     */
     public void attempt(Exchange exchange) {
+        if (budget.spent(exchange)) {
+            throw new EventRejected(Outcome.retry("deadline", "not processed within this request's time budget; retry",
+                    Outcome.DEFAULT_RETRY_AFTER));
+        }
         exchange.setProperty(ATTEMPTS, exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1);
     }
 

@@ -71,8 +71,15 @@ public class MailmodoRateLimit {
         }
         if (batch) {
             Semaphore oneAtATime = batchCalls.computeIfAbsent(tenant, t -> new Semaphore(1, true));
-            if (!oneAtATime.tryAcquire(maxWaitMillis(exchange), TimeUnit.MILLISECONDS)) {
-                single.release();
+            boolean acquired = false;
+            try {
+                acquired = oneAtATime.tryAcquire(maxWaitMillis(exchange), TimeUnit.MILLISECONDS);
+            } finally {
+                if (!acquired) {
+                    single.release();
+                }
+            }
+            if (!acquired) {
                 throw new RateLimited();
             }
         }

@@ -6,7 +6,6 @@ import java.time.format.DateTimeFormatter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import destination.mailmodo.segment.Outcome;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Body;
@@ -65,12 +64,6 @@ public class MailmodoResponses {
         }
         String text = message.isTextual() && !message.asText().isBlank() ? message.asText() : "HTTP " + code;
         return text.length() > MAX_MESSAGE ? text.substring(0, MAX_MESSAGE) + "…" : text;
-    }
-
-    /** Mailmodo's Retry-After (seconds or HTTP date) when given, else the default of DESIGN §3. */
-    static int retryAfterSeconds(String header) {
-        Integer given = mailmodoRetryAfter(header);
-        return given != null ? given : Outcome.DEFAULT_RETRY_AFTER;
     }
 
     /** Mailmodo's Retry-After in seconds (1 s to 1 h), or null when it sent none that parses. */

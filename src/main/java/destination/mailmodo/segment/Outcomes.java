@@ -3,7 +3,6 @@ package destination.mailmodo.segment;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -180,7 +179,7 @@ public class Outcomes {
 
     /**
      * Whether a failure is answered at once rather than through the dead-letter channel: everything but the
-     * permanent (400) failure of an event — request-level refusals have no event to keep, retryable ones are
+     * permanent failure of an event — request-level refusals have no event to keep, retryable ones are
      * redelivered by the sender.
      */
     public boolean answeredAtOnce(Exchange exchange) {
@@ -189,7 +188,7 @@ public class Outcomes {
             failure = decisive(exchange.getException());
         }
         boolean ofEvents = event(exchange) != null || exchange.getProperty(ContactBatches.CALL) != null;
-        return !ofEvents || !(failure instanceof OutcomeException known) || known.outcome().httpStatus() != 400;
+        return !ofEvents || !(failure instanceof OutcomeException known) || !DeadLetterChannel.keeps(known.outcome());
     }
 
     /**
@@ -198,9 +197,8 @@ public class Outcomes {
      * (400 when they differ), else 200 — with one result per event.
      */
     public void answer(Exchange exchange) {
-        List<EventResult> results = new ArrayList<>(exchange.getMessage().getBody(EventResults.LIST_TYPE));
-        results.sort(Comparator.comparingInt(EventResult::index));
         SegmentRequest request = exchange.getProperty("segmentRequest", SegmentRequest.class);
+        List<EventResult> results = complete(exchange.getMessage().getBody(EventResults.LIST_TYPE), request.events());
         if (!request.batch()) {
             EventResult only = results.get(0);
             write(exchange, only.outcome().httpStatus(), only.outcome().retryAfterSeconds(), body(only.outcome(), only.messageId()));
@@ -227,6 +225,24 @@ public class Outcomes {
         body.put("message", message);
         body.put("results", results.stream().map(r -> body(r.outcome(), r.messageId())).toList());
         write(exchange, status, retryAfter, body);
+    }
+
+    /**
+     * One result per event, in the sender's order. An event that somehow got none is answered as an internal
+     * error (the sender retries it) rather than silently left out.
+     */
+    private static List<EventResult> complete(List<EventResult> gathered, List<Work> events) {
+        EventResult[] byIndex = new EventResult[events.size()];
+        if (gathered != null) {
+            gathered.forEach(result -> byIndex[result.index()] = result);
+        }
+        List<EventResult> results = new ArrayList<>(events.size());
+        for (int index = 0; index < events.size(); index++) {
+            SingleEvent event = (SingleEvent) events.get(index);
+            results.add(byIndex[index] != null ? byIndex[index] : new EventResult(index, event.messageId(), event.type(),
+                    new Outcome(500, "retry", "internal_error", "internal error: the event was not delivered", null)));
+        }
+        return results;
     }
 
     private static Map<String, Object> body(Outcome outcome, String messageId) {

@@ -21,9 +21,11 @@ public class RequestBudget {
     private final long attemptMillis;
 
     public RequestBudget(@ConfigProperty(name = "destination.request-budget") Duration budget,
-            @ConfigProperty(name = "mailmodo.timeout") Duration attemptTimeout) {
+            @ConfigProperty(name = "mailmodo.timeout") Duration responseTimeout,
+            @ConfigProperty(name = "mailmodo.connect-timeout") Duration connectTimeout) {
         this.budgetMillis = budget.toMillis();
-        this.attemptMillis = attemptTimeout.toMillis();
+        // the longest one attempt can take: connecting, then waiting for the answer
+        this.attemptMillis = connectTimeout.toMillis() + responseTimeout.toMillis();
     }
 
     /** Marks the request's arrival; split and replayed exchanges carry it on as a property. */

@@ -36,6 +36,9 @@ public class WorkPlan {
         Set<String> gatheredUsers = new HashSet<>();
         for (Work work : request.events()) {
             if (work instanceof SegmentEvent event && event.type().equals("identify")) {
+                if (gathering.stream().anyMatch(gathered -> gathered.messageId().equals(event.messageId()))) {
+                    flush(gathering, gatheredUsers, plan); // a repeated messageId is deduped against the first's outcome
+                }
                 gathering.add(event);
                 gatheredUsers.addAll(users(event));
                 if (gathering.size() == MAX_CONTACTS_PER_CALL) {

@@ -38,6 +38,14 @@ public class DeadLetterChannel {
         this.deadLetters = deadLetters;
     }
 
+    /**
+     * The failures kept: an event refused for good (400, or 413 for an oversized event of a batch). Not 401/403
+     * (a replay needs a working key), not 501 (a call type this destination does not take), not retries.
+     */
+    public static boolean keeps(Outcome outcome) {
+        return outcome.httpStatus() == 400 || outcome.httpStatus() == 413;
+    }
+
     /** The channel's endpoint: the failed event — or every identify of a failed batch call — is kept. */
     public void keep(Exchange exchange) {
         Throwable failure = Outcomes.decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));

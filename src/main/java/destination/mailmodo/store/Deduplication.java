@@ -3,7 +3,8 @@ package destination.mailmodo.store;
 import java.util.Optional;
 
 import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.SegmentEvent;
+import destination.mailmodo.segment.Outcomes;
+import destination.mailmodo.segment.SingleEvent;
 import destination.mailmodo.segment.TenantKey;
 import destination.mailmodo.store.ProcessedMessages.AlreadyDone;
 import destination.mailmodo.store.ProcessedMessages.InFlight;
@@ -33,20 +34,29 @@ public class Deduplication {
         this.processed = processed;
     }
 
-    /** Claims the event's key; true (with the answer to give in a property) when it was seen before. */
+    /**
+     * Claims the event's key; true (with the answer to give in a property) when it was seen before. A replay
+     * of a dead letter claims too — so two replays, or a replay and Segment's redelivery, never both deliver —
+     * but a kept rejection does not stop it.
+     */
     public boolean seenBefore(Exchange exchange) {
-        if (exchange.getProperty(REPLAY, false, Boolean.class)) {
-            exchange.setProperty(CLAIMED, true); // a replay bypasses the check, but its outcome is still kept
-            return false;
+        SingleEvent event = Outcomes.event(exchange);
+        if (event.messageId() == null) {
+            return false; // an event refused before it had an id (not JSON) has nothing to dedupe on
         }
-        Optional<Outcome> seen = claim(tenant(exchange), event(exchange).messageId());
+        boolean replay = exchange.getProperty(REPLAY, false, Boolean.class);
+        Optional<Outcome> seen = answerFor(replay ? processed.claimForReplay(tenant(exchange), event.messageId())
+                : processed.claim(tenant(exchange), event.messageId()));
         seen.ifPresentOrElse(answer -> exchange.setProperty(DUPLICATE_OUTCOME, answer), () -> exchange.setProperty(CLAIMED, true));
         return seen.isPresent();
     }
 
     /** @return the answer for a duplicate, or empty when this caller now holds the claim */
     public Optional<Outcome> claim(String tenant, String messageId) {
-        var claim = processed.claim(tenant, messageId);
+        return answerFor(processed.claim(tenant, messageId));
+    }
+
+    private static Optional<Outcome> answerFor(ProcessedMessages.Claim claim) {
         if (claim instanceof AlreadyDone done) {
             return Optional.of(done.outcome().httpStatus() == 200
                     ? new Outcome(200, "duplicate", "duplicate", "duplicate of an event already delivered", null)
@@ -96,7 +106,4 @@ public class Deduplication {
         return exchange.getProperty("tenantKey", TenantKey.class).tenant();
     }
 
-    private static SegmentEvent event(Exchange exchange) {
-        return exchange.getProperty("segmentEvent", SegmentEvent.class);
-    }
 }

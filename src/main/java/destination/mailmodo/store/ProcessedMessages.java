@@ -48,6 +48,12 @@ public class ProcessedMessages {
             UPDATE processed_message SET state = 'in_flight', http_status = NULL, status = NULL, reason = NULL, message = NULL,
                    lease_until = ?, expires_at = ?
             WHERE tenant = ? AND message_id = ? AND ((state = 'in_flight' AND lease_until < ?) OR expires_at < ?)""";
+    // a replay may also take over a key that kept a rejection: it is the fix being tried
+    private static final String TAKE_OVER_FOR_REPLAY = """
+            UPDATE processed_message SET state = 'in_flight', http_status = NULL, status = NULL, reason = NULL, message = NULL,
+                   lease_until = ?, expires_at = ?
+            WHERE tenant = ? AND message_id = ?
+              AND ((state = 'in_flight' AND lease_until < ?) OR expires_at < ? OR (state = 'done' AND http_status <> 200))""";
     private static final String FIND = "SELECT state, http_status, status, reason, message FROM processed_message WHERE tenant = ? AND message_id = ?";
     private static final String COMPLETE = """
             INSERT INTO processed_message (tenant, message_id, state, http_status, status, reason, message, lease_until, expires_at)
@@ -75,12 +81,21 @@ public class ProcessedMessages {
     }
 
     public Claim claim(String tenant, String messageId) {
+        return claim(tenant, messageId, TAKE_OVER);
+    }
+
+    /** The claim of a dead-letter replay: like any other, but a kept rejection does not stop it. */
+    public Claim claimForReplay(String tenant, String messageId) {
+        return claim(tenant, messageId, TAKE_OVER_FOR_REPLAY);
+    }
+
+    private Claim claim(String tenant, String messageId, String takeOver) {
         try (Connection connection = dataSource.getConnection()) {
             // a claim released between our insert and our read is simply tried again
             for (int attempt = 0; attempt < 3; attempt++) {
                 long now = System.currentTimeMillis();
                 if (update(connection, INSERT, tenant, messageId, now + leaseMillis, now + ttlMillis) == 1
-                        || update(connection, TAKE_OVER, now + leaseMillis, now + ttlMillis, tenant, messageId, now, now) == 1) {
+                        || update(connection, takeOver, now + leaseMillis, now + ttlMillis, tenant, messageId, now, now) == 1) {
                     return new Claimed();
                 }
                 Optional<Claim> existing = find(connection, tenant, messageId);

@@ -126,6 +126,15 @@ class ContactBatchEndToEndTest {
     }
 
     @Test
+    void aRepeatedMessageIdInOneBatchIsADuplicateNotAConflict() {
+        String key = TestKeys.fresh();
+        send(key, "[" + identify("rep", "rep@example.com", "") + "," + identify("rep", "rep@example.com", "") + ","
+                + identify("rep-other", "repo@example.com", "") + "]")
+                .statusCode(200)
+                .body("results.status", equalTo(List.of("delivered", "duplicate", "delivered")));
+    }
+
+    @Test
     void atMostOneHundredContactsPerCall() {
         String key = TestKeys.fresh();
         String batch = IntStream.range(0, 250).mapToObj(i -> identify("h-" + i, "h" + i + "@example.com", ""))

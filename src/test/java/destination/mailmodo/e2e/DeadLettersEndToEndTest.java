@@ -145,6 +145,46 @@ class DeadLettersEndToEndTest {
     }
 
     @Test
+    void concurrentReplaysDeliverOnce() throws Exception {
+        String key = TestKeys.fresh();
+        StubMapping rejection = mailmodoRejects(key, "/addEvent");
+        send(key, "{\"type\":\"track\",\"messageId\":\"rp-1\",\"event\":\"E\",\"properties\":{\"email\":\"rp@example.com\"}}").statusCode(400);
+        MailmodoStub.server().removeStub(rejection);
+        MailmodoStub.server().stubFor(post(urlEqualTo("/addEvent")).withHeader("mmApiKey", WireMock.equalTo(key)).atPriority(1)
+                .willReturn(aResponse().withStatus(200).withBody("{\"success\":true}").withFixedDelay(400)));
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var first = pool.submit(() -> Sender.as(key).body("{}").post(DEAD_LETTERS + "/replay").statusCode());
+            var second = pool.submit(() -> Sender.as(key).body("{}").post(DEAD_LETTERS + "/replay").statusCode());
+            assertEquals(202, first.get());
+            assertEquals(202, second.get());
+        } finally {
+            pool.shutdownNow();
+        }
+        eventually(() -> list(key, "").getList("deadLetters").isEmpty(), "the replay delivered");
+        Thread.sleep(600); // let a second replay, if any, reach Mailmodo
+        assertEquals(2, MailmodoRequests.to("/addEvent", key).size(), "the rejected call, then one delivery");
+    }
+
+    @Test
+    void anOversizedEventOfABatchIsKept() {
+        String key = TestKeys.fresh();
+        String big = "z".repeat(34 * 1024);
+        send(key, "[{\"type\":\"identify\",\"messageId\":\"big-1\",\"traits\":{\"email\":\"big@example.com\",\"bio\":\"" + big + "\"}},"
+                + "{\"type\":\"track\",\"messageId\":\"small-1\",\"event\":\"E\",\"properties\":{\"email\":\"s@example.com\"}}]")
+                .statusCode(200).body("results.reason[0]", equalTo("too_large"));
+        JsonPath letters = list(key, "");
+        assertEquals(List.of("big-1"), letters.getList("deadLetters.messageId"));
+        assertEquals("too_large", letters.getString("deadLetters[0].reason"));
+    }
+
+    @Test
+    void replayBodyIsOnlyEmptyOrIds() {
+        Sender.as(TestKeys.fresh()).body("{\"id\":[\"x\"]}").post(DEAD_LETTERS + "/replay").then().statusCode(400)
+                .body("message", equalTo("replay body must be {} or {\"ids\":[...]}"));
+    }
+
+    @Test
     void deleteRemovesOneAndOnlyTheTenantsOwn() {
         String owner = TestKeys.fresh();
         String other = TestKeys.fresh();

@@ -14,17 +14,17 @@ import org.junit.jupiter.api.Test;
 class MailmodoResponsesTest {
 
     @ParameterizedTest
-    @CsvSource(nullValues = "null", value = {"null,2", "'',2", "7,7", "' 30 ',30", "0,1", "-5,1", "99999,3600", "soon,2"})
-    void secondsOrDefault(String header, int expected) {
-        assertEquals(expected, MailmodoResponses.retryAfterSeconds(header));
+    @CsvSource(nullValues = "null", value = {"null,null", "'',null", "7,7", "' 30 ',30", "0,1", "-5,1", "99999,3600", "soon,null"})
+    void secondsWhenGiven(String header, Integer expected) {
+        assertEquals(expected, MailmodoResponses.mailmodoRetryAfter(header));
     }
 
     @Test
     void httpDateIsTurnedIntoSeconds() {
         String inTwentySeconds = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now().plusSeconds(20));
-        int seconds = MailmodoResponses.retryAfterSeconds(inTwentySeconds);
+        int seconds = MailmodoResponses.mailmodoRetryAfter(inTwentySeconds);
         assertTrue(seconds >= 18 && seconds <= 20, "got " + seconds);
         String past = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now().minusSeconds(60));
-        assertEquals(1, MailmodoResponses.retryAfterSeconds(past));
+        assertEquals(1, MailmodoResponses.mailmodoRetryAfter(past));
     }
 }
