@@ -79,7 +79,7 @@ public class SegmentEvents {
         }
         JsonNode root = readTree(body);
         if (root == null) {
-            String raw = new String(body, 0, Math.min(body.length, MAX_EVENT_BYTES), StandardCharsets.UTF_8);
+            String raw = storable(new String(body, 0, Math.min(body.length, MAX_EVENT_BYTES), StandardCharsets.UTF_8));
             return single(new RejectedEvent(0, null, null, raw, Outcome.rejected("malformed", "request body is not valid JSON")));
         }
         if (root.isArray()) {
@@ -176,8 +176,13 @@ public class SegmentEvents {
     private static RejectedEvent rejected(int index, JsonNode node, Outcome outcome) {
         JsonNode messageId = node.path("messageId");
         JsonNode type = node.path("type");
-        return new RejectedEvent(index, messageId.isTextual() ? messageId.asText() : null, type.isTextual() ? type.asText() : null,
-                node.toString(), outcome);
+        return new RejectedEvent(index, messageId.isTextual() ? storable(messageId.asText()) : null,
+                type.isTextual() ? storable(type.asText()) : null, node.toString(), outcome);
+    }
+
+    /** Text as the store can hold it: PostgreSQL refuses NUL, which becomes U+FFFD (nothing else changes). */
+    public static String storable(String text) {
+        return text == null ? null : text.replace('\u0000', '\uFFFD');
     }
 
     /** Same content, same id: a redelivered event without messageId still dedupes (DESIGN §7). */
@@ -217,6 +222,10 @@ public class SegmentEvents {
             }
             if (STRING_FIELDS.contains(name) && !value.isTextual()) {
                 throw EventRejected.malformed(name + " must be a string");
+            }
+            // ids and names become keys in the store; PostgreSQL text cannot hold NUL
+            if ((STRING_FIELDS.contains(name) || ID_FIELDS.contains(name)) && value.isTextual() && value.textValue().indexOf('\u0000') >= 0) {
+                throw EventRejected.malformed(name + " must not contain NUL characters");
             }
             if (OBJECT_FIELDS.contains(name) && !value.isObject()) {
                 throw EventRejected.malformed(name + " must be an object");

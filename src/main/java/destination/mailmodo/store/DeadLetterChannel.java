@@ -11,6 +11,7 @@ import destination.mailmodo.segment.OutcomeException;
 import destination.mailmodo.segment.Outcomes;
 import destination.mailmodo.segment.RejectedEvent;
 import destination.mailmodo.segment.SegmentEvent;
+import destination.mailmodo.segment.SegmentEvents;
 import destination.mailmodo.segment.SingleEvent;
 import destination.mailmodo.segment.TenantKey;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -75,9 +76,9 @@ public class DeadLetterChannel {
         String replayedId = exchange.getProperty(REPLAYED_ID, String.class);
         try {
             if (replayedId == null || !deadLetters.failedAgain(tenant, replayedId, failure.reason(), failure.message(), attempts, now)) {
-                deadLetters.add(new DeadLetter(UUID.randomUUID().toString(), tenant, event.messageId(), event.type(),
-                        failure.reason(), failure.message(), received(event), exchange.getProperty("listName", String.class),
-                        attempts, now));
+                deadLetters.add(new DeadLetter(UUID.randomUUID().toString(), tenant, event.messageId(),
+                        event.type(), failure.reason(), SegmentEvents.storable(failure.message()), received(event),
+                        exchange.getProperty("listName", String.class), attempts, now));
             }
             return failure;
         } catch (StoreUnavailable down) {

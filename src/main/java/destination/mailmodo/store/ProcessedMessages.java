@@ -10,6 +10,7 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.segment.SegmentEvents;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -113,7 +114,7 @@ public class ProcessedMessages {
     public void complete(String tenant, String messageId, Outcome outcome) {
         try (Connection connection = dataSource.getConnection()) {
             update(connection, COMPLETE, tenant, messageId, outcome.httpStatus(), outcome.status(), outcome.reason(),
-                    outcome.message(), System.currentTimeMillis() + ttlMillis);
+                    SegmentEvents.storable(outcome.message()), System.currentTimeMillis() + ttlMillis);
         } catch (SQLException e) {
             throw new StoreUnavailable(e);
         }

@@ -71,6 +71,8 @@ class HostileInputTest {
                 payload("invalid UTF-8", new byte[] {'{', '"', 't', 'y', 'p', 'e', '"', ':', '"', (byte) 0xFF, (byte) 0xFE, '"', '}'},
                         "application/json", 400),
                 payload("raw NUL byte", new byte[] {'{', 0, '}'}, "application/json", 400),
+                payload("NUL in messageId", "{\"type\":\"identify\",\"messageId\":\"m\\u0000\",\"traits\":{\"email\":\"n@example.com\"}}", 400),
+                payload("NUL in userId", "{\"type\":\"identify\",\"userId\":\"u\\u0000\",\"traits\":{\"email\":\"n@example.com\"}}", 400),
                 payload("escaped NUL in email", "{\"type\":\"identify\",\"traits\":{\"email\":\"a\\u0000@example.com\"}}", 400),
                 payload("SQL injection in ids", "{\"type\":\"identify\",\"userId\":\"'; DROP TABLE known_contact; --\","
                         + "\"traits\":{\"email\":\"<script>alert(1)</script>\"}}", 400),

@@ -11,6 +11,7 @@ import java.util.List;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,7 +22,19 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(MailmodoStub.class)
 class StoreOutageTest {
 
-    private static Connection lockTheStore() throws Exception {
+    @ConfigProperty(name = "destination.store.url")
+    java.util.Optional<String> sharedStoreUrl;
+
+    /** Another process takes the store: the SQLite file's write lock, or PostgreSQL's table locks. */
+    private Connection lockTheStore() throws Exception {
+        if (StoreUnderTest.postgresql()) {
+            Connection connection = DriverManager.getConnection(sharedStoreUrl.orElseThrow(), "postgres", "");
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("BEGIN");
+                statement.execute("LOCK TABLE processed_message, known_contact, dead_letter IN ACCESS EXCLUSIVE MODE");
+            }
+            return connection;
+        }
         Connection connection = DriverManager.getConnection("jdbc:sqlite:target/test-data/mailmodo-destination.db");
         try (Statement statement = connection.createStatement()) {
             statement.execute("BEGIN EXCLUSIVE");
