@@ -1,32 +1,93 @@
 package destination.mailmodo.mailmodo;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
+import destination.mailmodo.segment.SegmentRequest;
+import destination.mailmodo.segment.SingleEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
 
 /**
- * Delivery counts operators need before metrics exist: retries, and timeouts — ambiguous, because the call
- * may have reached Mailmodo although no answer came back (a retry may then deliver twice).
+ * The metrics of DESIGN §8 (Micrometer, scraped at /q/metrics). Tag values come from fixed sets only —
+ * never sender text, which would carry emails and explode the series count.
+ * <ul>
+ * <li>{@code mailmodo_destination_events_total{type, outcome, reason}}</li>
+ * <li>{@code mailmodo_destination_mailmodo_request_seconds{endpoint, status}} (histogram)</li>
+ * <li>{@code mailmodo_destination_rate_limit_wait_seconds}</li>
+ * </ul>
  */
 @ApplicationScoped
+@Named("deliveryCounters")
 public class DeliveryCounters {
 
-    private final AtomicLong retried = new AtomicLong();
-    private final AtomicLong ambiguous = new AtomicLong();
+    private static final Set<String> TYPES = Set.of("identify", "track");
+    private static final String CALL_STARTED = "mailmodoCallStarted";
 
-    public void retried() {
-        retried.incrementAndGet();
+    private final MeterRegistry registry;
+    private final Timer rateLimitWait;
+
+    public DeliveryCounters(MeterRegistry registry) {
+        this.registry = registry;
+        this.rateLimitWait = Timer.builder("mailmodo.destination.rate.limit.wait")
+                .description("Time calls waited for a rate-limit permit of their API key").register(registry);
     }
 
-    public void ambiguous() {
-        ambiguous.incrementAndGet();
+    /** One event, by type, outcome (received, delivered, duplicate, skipped, rejected, dead_lettered, retried, ambiguous) and reason code. */
+    public void event(String type, String outcome, String reason) {
+        Counter.builder("mailmodo.destination.events").description("Segment events by outcome")
+                .tag("type", type == null ? "none" : TYPES.contains(type) ? type : "other")
+                .tag("outcome", outcome).tag("reason", reason == null ? "none" : reason)
+                .register(registry).increment();
     }
 
-    public long retriedCount() {
-        return retried.get();
+    /** Every event of an accepted request, valid or not. */
+    public void received(SegmentRequest request) {
+        for (var work : request.events()) {
+            event(((SingleEvent) work).type(), "received", null);
+        }
     }
 
-    public long ambiguousCount() {
-        return ambiguous.get();
+    /** A Mailmodo response timeout: the call may have landed although no answer came back. */
+    public void ambiguous(String type) {
+        event(type, "ambiguous", "timeout");
+    }
+
+    public double ambiguousCount() {
+        return registry.find("mailmodo.destination.events").tag("outcome", "ambiguous").counters().stream()
+                .mapToDouble(Counter::count).sum();
+    }
+
+    public void rateLimitWaited(long nanos) {
+        rateLimitWait.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Before a Mailmodo call (delivery route). */
+    public void callStarted(Exchange exchange) {
+        exchange.setProperty(CALL_STARTED, System.nanoTime());
+    }
+
+    /** After it, answered or not (delivery route's doFinally): its duration by endpoint and HTTP status. */
+    public void callEnded(Exchange exchange) {
+        Long started = exchange.getProperty(CALL_STARTED, Long.class);
+        if (started == null) {
+            return;
+        }
+        exchange.removeProperty(CALL_STARTED);
+        Integer code = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        Throwable failure = exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String status = code != null ? code.toString()
+                : failure instanceof java.io.InterruptedIOException || (failure != null && failure.getCause() instanceof java.io.InterruptedIOException)
+                        ? "timeout" : "io_error";
+        String path = exchange.getProperty("mailmodoPath", String.class);
+        Timer.builder("mailmodo.destination.mailmodo.request").description("Mailmodo API calls")
+                .tag("endpoint", path == null ? "none" : path.replace('/', '_')).tag("status", status)
+                .publishPercentileHistogram().register(registry)
+                .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     }
 }

@@ -38,7 +38,8 @@ public class DeliveryRetries {
         }
         // a response timeout is ambiguous (the call may have landed); a connect timeout never left
         if (causedBy(failure, InterruptedIOException.class) != null && causedBy(failure, ConnectTimeoutException.class) == null) {
-            counters.ambiguous();
+            counters.ambiguous(exchange.getProperty("segmentEvent", destination.mailmodo.segment.SegmentEvent.class) == null ? "identify"
+                    : exchange.getProperty("segmentEvent", destination.mailmodo.segment.SegmentEvent.class).type());
         }
         int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
         if (attempts > BACKOFF_MILLIS.size()) {
@@ -52,7 +53,6 @@ public class DeliveryRetries {
             return false;
         }
         exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, delay);
-        counters.retried();
         return true;
     }
 

@@ -45,6 +45,7 @@ public class MailmodoRateLimit {
 
     private final int limit;
     private final RequestBudget budget;
+    private final DeliveryCounters counters;
     private final Map<String, Semaphore> calls = new ConcurrentHashMap<>();
     private final Map<String, Semaphore> batchCalls = new ConcurrentHashMap<>();
     private final ScheduledExecutorService releases = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -53,16 +54,26 @@ public class MailmodoRateLimit {
         return thread;
     });
 
-    public MailmodoRateLimit(@ConfigProperty(name = "mailmodo.rate-limit") int limit, RequestBudget budget) {
+    public MailmodoRateLimit(@ConfigProperty(name = "mailmodo.rate-limit") int limit, RequestBudget budget, DeliveryCounters counters) {
         if (limit < 1) {
             throw new IllegalArgumentException("mailmodo.rate-limit must be at least 1, got " + limit);
         }
         this.limit = limit;
         this.budget = budget;
+        this.counters = counters;
     }
 
     /** Before each attempt: waits for the key's permit(s) or refuses the call. */
     public void acquire(Exchange exchange) throws InterruptedException {
+        long started = System.nanoTime();
+        try {
+            acquirePermits(exchange);
+        } finally {
+            counters.rateLimitWaited(System.nanoTime() - started);
+        }
+    }
+
+    private void acquirePermits(Exchange exchange) throws InterruptedException {
         String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
         boolean batch = "addToList/batch".equals(exchange.getProperty("mailmodoPath", String.class));
         Semaphore single = calls.computeIfAbsent(tenant, t -> new Semaphore(limit, true));

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import destination.mailmodo.mailmodo.ContactBatchCall;
 import destination.mailmodo.mailmodo.ContactBatches;
+import destination.mailmodo.mailmodo.DeliveryCounters;
 import destination.mailmodo.mailmodo.MailmodoAuthException;
 import destination.mailmodo.store.DeadLetterChannel;
 import destination.mailmodo.store.Deduplication;
@@ -43,8 +44,11 @@ public class Outcomes {
     private final InboundAuth auth;
     private final Deduplication dedupe;
     private final DeadLetterChannel deadLetterChannel;
+    private final DeliveryCounters counters;
 
-    public Outcomes(ObjectMapper json, InboundAuth auth, Deduplication dedupe, DeadLetterChannel deadLetterChannel) {
+    public Outcomes(ObjectMapper json, InboundAuth auth, Deduplication dedupe, DeadLetterChannel deadLetterChannel,
+            DeliveryCounters counters) {
+        this.counters = counters;
         this.json = json;
         this.auth = auth;
         this.dedupe = dedupe;
@@ -274,7 +278,11 @@ public class Outcomes {
         }
     }
 
-    private static void log(Exchange exchange, String messageId, String type, Outcome outcome) {
+    private static final Map<String, String> OUTCOME_OF_STATUS = Map.of("delivered", "delivered", "duplicate", "duplicate",
+            "skipped", "skipped", "rejected", "rejected", "unsupported", "rejected", "retry", "retried");
+
+    private void log(Exchange exchange, String messageId, String type, Outcome outcome) {
+        counters.event(type, OUTCOME_OF_STATUS.getOrDefault(outcome.status(), "rejected"), outcome.reason());
         TenantKey tenant = exchange.getProperty("tenantKey", TenantKey.class);
         LOG.infof("outcome messageId=%s type=%s tenant=%s status=%d outcome=%s reason=%s ms=%d",
                 loggable(messageId), loggable(type), tenant == null ? "-" : tenant.tenant(), outcome.httpStatus(),

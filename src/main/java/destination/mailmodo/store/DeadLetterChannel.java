@@ -5,6 +5,7 @@ import java.util.UUID;
 
 import destination.mailmodo.mailmodo.ContactBatchCall;
 import destination.mailmodo.mailmodo.ContactBatches;
+import destination.mailmodo.mailmodo.DeliveryCounters;
 import destination.mailmodo.mailmodo.DeliveryRetries;
 import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.segment.OutcomeException;
@@ -35,8 +36,11 @@ public class DeadLetterChannel {
 
     private final DeadLetters deadLetters;
 
-    public DeadLetterChannel(DeadLetters deadLetters) {
+    private final DeliveryCounters counters;
+
+    public DeadLetterChannel(DeadLetters deadLetters, DeliveryCounters counters) {
         this.deadLetters = deadLetters;
+        this.counters = counters;
     }
 
     /**
@@ -80,6 +84,7 @@ public class DeadLetterChannel {
                         event.type(), failure.reason(), SegmentEvents.storable(failure.message()), received(event),
                         exchange.getProperty("listName", String.class), attempts, now));
             }
+            counters.event(event.type(), "dead_lettered", failure.reason());
             return failure;
         } catch (StoreUnavailable down) {
             LOG.errorf("dead letter not kept (%s): the sender is answered 503 and will redeliver",

@@ -100,7 +100,7 @@ class RetriesEndToEndTest {
     @Test
     void timeoutsAreRetriedAndCountedAsAmbiguous() {
         String key = TestKeys.fresh();
-        long before = counters.ambiguousCount();
+        double before = counters.ambiguousCount();
         mailmodoAnswersInTurn(key, aResponse().withStatus(200).withBody("{\"success\":true}").withFixedDelay(1500));
         send(key, identify("r-timeout")).statusCode(200).body("status", equalTo("delivered"));
         assertEquals(2, MailmodoRequests.all(key).size());
