@@ -66,11 +66,9 @@ public class ContactBatches {
         boolean spent = budget.spent(exchange);
         for (SegmentEvent event : batch.events()) {
             if (spent) {
-                call.decided(outcomes.result(exchange, event, Outcome.retry("deadline",
-                        "not processed within this request's time budget; retry", Outcome.DEFAULT_RETRY_AFTER), false));
+                call.decided(outcomes.result(exchange, event, Outcome.notReached(), false));
             } else if (event.mailmodoDisabled()) {
-                call.decided(outcomes.result(exchange, event, Outcome.skipped("integration_disabled",
-                        "skipped: integrations.Mailmodo is false"), false));
+                call.decided(outcomes.result(exchange, event, Outcome.integrationDisabled(), false));
             } else {
                 prepareOne(exchange, call, event, tenantKey, listName);
             }

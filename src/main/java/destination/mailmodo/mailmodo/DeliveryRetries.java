@@ -5,6 +5,8 @@ import java.util.List;
 
 import destination.mailmodo.segment.EventRejected;
 import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.segment.Outcomes;
+import destination.mailmodo.segment.SingleEvent;
 import destination.mailmodo.segment.RequestBudget;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,8 +40,8 @@ public class DeliveryRetries {
         }
         // a response timeout is ambiguous (the call may have landed); a connect timeout never left
         if (causedBy(failure, InterruptedIOException.class) != null && causedBy(failure, ConnectTimeoutException.class) == null) {
-            counters.ambiguous(exchange.getProperty("segmentEvent", destination.mailmodo.segment.SegmentEvent.class) == null ? "identify"
-                    : exchange.getProperty("segmentEvent", destination.mailmodo.segment.SegmentEvent.class).type());
+            SingleEvent event = Outcomes.event(exchange);
+            counters.ambiguous(event != null ? event.type() : "identify"); // no single event: a contact batch
         }
         int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
         if (attempts > BACKOFF_MILLIS.size()) {
@@ -62,8 +64,7 @@ public class DeliveryRetries {
      */
     public void attempt(Exchange exchange) {
         if (budget.spent(exchange)) {
-            throw new EventRejected(Outcome.retry("deadline", "not processed within this request's time budget; retry",
-                    Outcome.DEFAULT_RETRY_AFTER));
+            throw new EventRejected(Outcome.notReached());
         }
         exchange.setProperty(ATTEMPTS, exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1);
     }

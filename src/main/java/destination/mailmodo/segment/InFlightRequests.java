@@ -35,8 +35,4 @@ public class InFlightRequests {
             }
         });
     }
-
-    public int current() {
-        return current.get();
-    }
 }

@@ -31,6 +31,20 @@ public record Outcome(int httpStatus, String status, String reason, String messa
         return new Outcome(503, "retry", reason, message, retryAfterSeconds);
     }
 
+    /** The request's time budget ran out before the event (or its next attempt) was started. */
+    public static Outcome notReached() {
+        return retry("deadline", "not processed within this request's time budget; retry", DEFAULT_RETRY_AFTER);
+    }
+
+    public static Outcome integrationDisabled() {
+        return skipped("integration_disabled", "skipped: integrations.Mailmodo is false");
+    }
+
+    /** A bug of ours: nothing says the event was delivered, so the sender retries it. */
+    public static Outcome internalError() {
+        return new Outcome(500, "retry", "internal_error", "internal error: the event was not delivered", null);
+    }
+
     public static Outcome denied(int httpStatus, String reason, String message) {
         return new Outcome(httpStatus, "rejected", reason, message, null);
     }

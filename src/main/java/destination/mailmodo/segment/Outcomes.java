@@ -37,7 +37,7 @@ public class Outcomes {
     private static final Logger LOG = Logger.getLogger("destination.mailmodo.outcome");
 
     private static final Map<String, String> SKIP_MESSAGES = Map.of(
-            "integration_disabled", "skipped: integrations.Mailmodo is false");
+            "integration_disabled", Outcome.integrationDisabled().message());
     private static final Set<String> SEGMENT_CALLS = Set.of("page", "screen", "group", "alias", "delete");
 
     private final ObjectMapper json;
@@ -75,8 +75,7 @@ public class Outcomes {
 
     /** The request's time budget ran out before this event was started. */
     public void notReached(Exchange exchange) {
-        record(exchange, Outcome.retry("deadline", "not processed within this request's time budget; retry",
-                Outcome.DEFAULT_RETRY_AFTER));
+        record(exchange, Outcome.notReached());
     }
 
     /** Validation refused the event: raised as a failure so the dead-letter channel keeps it. */
@@ -147,7 +146,7 @@ public class Outcomes {
         StackTraceElement where = failure == null || failure.getStackTrace().length == 0 ? null : failure.getStackTrace()[0];
         LOG.errorf("internal error in route %s: %s at %s", exchange.getFromRouteId(),
                 failure == null ? "unknown" : failure.getClass().getName(), where);
-        return new Outcome(500, "retry", "internal_error", "internal error: the event was not delivered", null);
+        return Outcome.internalError();
     }
 
     /** The idempotent consumer found the event's key: the answer it kept (or "still in flight"). */
@@ -160,10 +159,8 @@ public class Outcomes {
      * key, when this exchange claimed one, keeps the outcome or is released.
      */
     public void record(Exchange exchange, Outcome outcome) {
-        SingleEvent event = event(exchange);
-        dedupe.settle(exchange, event.messageId(), outcome);
         deadLetterChannel.settleReplay(exchange, outcome);
-        exchange.getMessage().setBody(result(exchange, event, outcome, false));
+        exchange.getMessage().setBody(result(exchange, event(exchange), outcome, dedupe.takeClaim(exchange)));
     }
 
     /** One event's result among several of a unit; settles its dedupe key when the unit claimed it. */
@@ -244,7 +241,7 @@ public class Outcomes {
         for (int index = 0; index < events.size(); index++) {
             SingleEvent event = (SingleEvent) events.get(index);
             results.add(byIndex[index] != null ? byIndex[index] : new EventResult(index, event.messageId(), event.type(),
-                    new Outcome(500, "retry", "internal_error", "internal error: the event was not delivered", null)));
+                    Outcome.internalError()));
         }
         return results;
     }

@@ -74,15 +74,6 @@ public class Deduplication {
      * dropped. A store failure here does not change the sender's answer (the event's fate is already decided);
      * an unreleased claim expires with its lease.
      */
-    public void settle(Exchange exchange, String messageId, Outcome outcome) {
-        if (!exchange.getProperty(CLAIMED, false, Boolean.class)) {
-            return;
-        }
-        exchange.removeProperty(CLAIMED);
-        settle(tenant(exchange), messageId, outcome);
-    }
-
-    /** The same for a key claimed with {@link #claim(String, String)}. */
     public void settle(String tenant, String messageId, Outcome outcome) {
         try {
             if (isFinal(outcome)) {
@@ -94,6 +85,13 @@ public class Deduplication {
             LOG.errorf("dedupe key not settled (%s): a redelivery may be processed again", down.getCause() == null
                     ? "store unavailable" : down.getCause().getClass().getName());
         }
+    }
+
+    /** Whether this exchange holds the claim of its event's key; taken, so it is settled once. */
+    public boolean takeClaim(Exchange exchange) {
+        boolean claimed = exchange.getProperty(CLAIMED, false, Boolean.class);
+        exchange.removeProperty(CLAIMED);
+        return claimed;
     }
 
     /** What the sender will not send again: delivered, rejected for good, unsupported. */
