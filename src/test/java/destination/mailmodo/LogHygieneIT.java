@@ -13,12 +13,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs after every test of the build (failsafe, after surefire) over the log file the whole test run wrote
- * (DEBUG for our code and Camel): no API key, no Basic credential carrying one, no token, no email, no trait value.
+ * Runs after every test of the build (failsafe, after surefire, the last *IT) over the logs the whole test run
+ * wrote: the surefire runs (DEBUG for our code and Camel, every path: errors, dead letters, replay, outages), the
+ * packaged application under {@code @QuarkusIntegrationTest}, and each packaged launch of the other *ITs (plain
+ * and JSON lines). No API key, no Basic credential carrying one, no token, no email, no trait value.
  */
+@Order(Integer.MAX_VALUE)
 class LogHygieneIT {
 
     private static final String KEY_PREFIX = "mmkey-test-";
@@ -28,13 +32,16 @@ class LogHygieneIT {
     void testRunLogHoldsNoSecretsNorPersonalData() throws IOException {
         List<Path> logs;
         try (Stream<Path> files = Files.list(Path.of("target"))) {
-            logs = files.filter(p -> p.getFileName().toString().startsWith("quarkus-test.log")).toList();
+            logs = files.filter(p -> {
+                String name = p.getFileName().toString();
+                return name.startsWith("quarkus-test.log") || name.startsWith("quarkus-it.log") || name.startsWith("packaged-") && name.endsWith(".log");
+            }).toList();
         }
         assertTrue(!logs.isEmpty(), "the test run wrote no log under target/");
         String keyBase64 = Base64.getEncoder().encodeToString(KEY_PREFIX.substring(0, 9).getBytes(StandardCharsets.US_ASCII));
         // the fixed-key test sends its token as a Basic username too
         String tokenBase64 = Base64.getEncoder().encodeToString("inbound-token-test".substring(0, 15).getBytes(StandardCharsets.US_ASCII));
-        List<String> forbidden = List.of(KEY_PREFIX, keyBase64, "inbound-token-test", tokenBase64, "Monopoly", "Bob Dole", "Initech");
+        List<String> forbidden = List.of(KEY_PREFIX, keyBase64, "inbound-token-test", tokenBase64, "Monopoly", "Bob Dole", "Initech", "Hooli", "Gavin");
         List<String> findings = new ArrayList<>();
         long outcomeLines = 0;
         for (Path log : logs) {

@@ -4,12 +4,9 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,12 +37,7 @@ class RestartIT {
                 .willReturn(WireMock.aResponse().withStatus(200).withBody("{\"success\":true}")));
         mailmodo.stubFor(WireMock.post(WireMock.urlEqualTo("/addToList")).withRequestBody(WireMock.containing("refused@"))
                 .atPriority(1).willReturn(WireMock.aResponse().withStatus(400).withBody("{\"success\":false,\"message\":\"no\"}")));
-        dataDir = Path.of("target", "restart-it-data");
-        if (Files.exists(dataDir)) {
-            try (Stream<Path> files = Files.walk(dataDir)) {
-                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
-        }
+        dataDir = PackagedApp.emptyDir("restart-it-data");
     }
 
     @AfterEach

@@ -20,6 +20,7 @@ import destination.mailmodo.store.DeadLetter;
 import destination.mailmodo.store.DeadLetterChannel;
 import destination.mailmodo.store.DeadLetters;
 import destination.mailmodo.store.Deduplication;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -29,6 +30,7 @@ import org.apache.camel.Exchange;
  * with a cursor, replay (all or some) through the same event route, delete one.
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("deadLetterApi")
 public class DeadLetterApi {
 

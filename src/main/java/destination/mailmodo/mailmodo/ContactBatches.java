@@ -22,6 +22,7 @@ import destination.mailmodo.store.Deduplication;
 import destination.mailmodo.store.KnownContacts;
 import destination.mailmodo.store.Recipients;
 import destination.mailmodo.store.StoreUnavailable;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -32,6 +33,7 @@ import org.apache.camel.Exchange;
  * a 207 names the emails Mailmodo refused, which are dead-lettered while the rest count as delivered.
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("contactBatches")
 public class ContactBatches {
 

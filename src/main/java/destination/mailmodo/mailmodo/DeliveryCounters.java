@@ -8,6 +8,7 @@ import destination.mailmodo.segment.SingleEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -22,6 +23,7 @@ import org.apache.camel.Exchange;
  * </ul>
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("deliveryCounters")
 public class DeliveryCounters {
 

@@ -8,6 +8,7 @@ import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.segment.Outcomes;
 import destination.mailmodo.segment.SingleEvent;
 import destination.mailmodo.segment.RequestBudget;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -19,6 +20,7 @@ import org.apache.camel.Exchange;
  * budget. Sets the delay of the next redelivery on the exchange.
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("deliveryRetries")
 public class DeliveryRetries {
 

@@ -6,6 +6,7 @@ import java.time.format.DateTimeFormatter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Body;
@@ -17,6 +18,7 @@ import org.apache.camel.Header;
  * exception telling whether the sender should retry, fix the event, or fix the key.
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("mailmodoResponses")
 public class MailmodoResponses {
 

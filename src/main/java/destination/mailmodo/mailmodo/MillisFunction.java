@@ -1,16 +1,17 @@
 package destination.mailmodo.mailmodo;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.quarkus.runtime.configuration.DurationConverter;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.spi.PropertiesFunction;
 
 /**
- * {@code {{millis:mailmodo.timeout}}}: an ISO-8601 duration setting (the documented format) as the
- * milliseconds endpoint URIs take. Camel's own time parsing reads "PT1.2S" as 0, i.e. no timeout at all.
+ * {@code {{millis:mailmodo.timeout}}}: a duration setting (ISO-8601 as documented, or the short forms Quarkus
+ * reads everywhere else, such as 500ms) as the milliseconds endpoint URIs take, parsed exactly as the beans
+ * parse it. Camel's own time parsing reads "PT1.2S" as 0, i.e. no timeout at all.
  */
 @RegisterForReflection
 public final class MillisFunction implements PropertiesFunction, CamelContextAware {
@@ -26,15 +27,16 @@ public final class MillisFunction implements PropertiesFunction, CamelContextAwa
     public String apply(String settingName) {
         String value = camelContext.getPropertiesComponent().resolveProperty(settingName)
                 .orElseThrow(() -> new IllegalArgumentException("setting " + settingName + " is not set"));
+        Duration duration;
         try {
-            Duration duration = Duration.parse(value.trim());
-            if (duration.isNegative() || duration.isZero()) {
-                throw new IllegalArgumentException("setting " + settingName + " must be a positive duration, got " + value);
-            }
-            return Long.toString(duration.toMillis());
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("setting " + settingName + " must be an ISO-8601 duration such as PT1.2S, got " + value);
+            duration = DurationConverter.parseDuration(value.trim());
+        } catch (RuntimeException e) {
+            duration = null;
         }
+        if (duration == null || duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException("setting " + settingName + " must be a positive duration such as PT1.2S, got " + value);
+        }
+        return Long.toString(duration.toMillis());
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.AggregationStrategy;
@@ -12,6 +13,7 @@ import org.apache.camel.support.DefaultExchange;
 
 /** The splitter's aggregation: every unit's result(s), gathered into one list for the request's answer. */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("eventResults")
 public class EventResults implements AggregationStrategy {
 

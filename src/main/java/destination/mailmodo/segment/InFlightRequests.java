@@ -2,6 +2,7 @@ package destination.mailmodo.segment;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -13,6 +14,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * queue eats the deadline and a late answer makes Segment redeliver (DESIGN §3).
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("inFlight")
 public class InFlightRequests {
 

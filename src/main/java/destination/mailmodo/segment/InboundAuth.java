@@ -5,9 +5,8 @@ import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Optional;
 
-import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Named;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -17,6 +16,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Basic username or Bearer token must equal the token, and the configured key is used.
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("inboundAuth")
 public class InboundAuth {
 
@@ -30,12 +30,6 @@ public class InboundAuth {
             @ConfigProperty(name = "destination.inbound-token") Optional<String> inboundToken) {
         this.fixedApiKey = fixedApiKey.filter(s -> !s.isBlank());
         this.inboundToken = inboundToken.filter(s -> !s.isBlank());
-    }
-
-    void checkSettings(@Observes StartupEvent start) {
-        if (fixedApiKey.isPresent() != inboundToken.isPresent()) {
-            throw new IllegalStateException("mailmodo.api-key and destination.inbound-token must be set together (fixed-key mode) or both left unset");
-        }
     }
 
     public boolean fixedKeyMode() {

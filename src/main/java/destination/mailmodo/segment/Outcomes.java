@@ -17,6 +17,7 @@ import destination.mailmodo.mailmodo.MailmodoAuthException;
 import destination.mailmodo.store.DeadLetterChannel;
 import destination.mailmodo.store.Deduplication;
 import destination.mailmodo.store.StoreUnavailable;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -28,6 +29,7 @@ import org.jboss.logging.Logger;
  * Retry-After, and no other header. Logs carry the tenant prefix, never the key, an email or a trait value.
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("outcomes")
 public class Outcomes {
 

@@ -2,6 +2,7 @@ package destination.mailmodo.segment;
 
 import java.time.Duration;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -12,6 +13,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * and nothing that could outlast it (a new event, a retry, a rate-limit wait) starts once it is spent.
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("requestBudget")
 public class RequestBudget {
 

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -27,6 +28,7 @@ import org.apache.camel.Exchange;
  * event reaches the dead-letter store.
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("segmentEvents")
 public class SegmentEvents {
 

@@ -5,12 +5,14 @@ import java.util.Base64;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Per-destination settings Segment sends as {@code X-Segment-Settings: base64(JSON)}; only listName is honoured. */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("segmentSettings")
 public class SegmentSettings {
 

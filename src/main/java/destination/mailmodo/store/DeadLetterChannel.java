@@ -15,6 +15,7 @@ import destination.mailmodo.segment.SegmentEvent;
 import destination.mailmodo.segment.SegmentEvents;
 import destination.mailmodo.segment.SingleEvent;
 import destination.mailmodo.segment.TenantKey;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -26,6 +27,7 @@ import org.jboss.logging.Logger;
  * store cannot keep it, says so on the exchange, and the sender is told to retry instead (nothing is lost).
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("deadLetterChannel")
 public class DeadLetterChannel {
 

@@ -12,6 +12,7 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
@@ -19,6 +20,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** The dead-letter store: per tenant, newest first; kept {@code destination.dead-letter-ttl}. */
 @Singleton
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("deadLetters")
 public class DeadLetters {
 

@@ -8,6 +8,7 @@ import destination.mailmodo.segment.SingleEvent;
 import destination.mailmodo.segment.TenantKey;
 import destination.mailmodo.store.ProcessedMessages.AlreadyDone;
 import destination.mailmodo.store.ProcessedMessages.InFlight;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -19,6 +20,7 @@ import org.jboss.logging.Logger;
  * and an in-flight duplicate told to come back.
  */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("dedupe")
 public class Deduplication {
 

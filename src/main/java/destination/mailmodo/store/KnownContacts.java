@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 import destination.mailmodo.mapping.EventTime;
 import destination.mailmodo.segment.SegmentEvent;
 import destination.mailmodo.segment.TenantKey;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
@@ -21,6 +22,7 @@ import jakarta.inject.Singleton;
  * (newest by event time, so a late redelivery of an old identify does not overwrite a newer email).
  */
 @Singleton
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("knownContacts")
 public class KnownContacts {
 

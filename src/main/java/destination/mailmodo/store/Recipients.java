@@ -10,12 +10,14 @@ import destination.mailmodo.segment.EventRejected;
 import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.segment.SegmentEvent;
 import destination.mailmodo.segment.TenantKey;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Whose inbox an event is for (DESIGN §5): the event's own email, else the known-contact store. */
 @ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("recipients")
 public class Recipients {
 

@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.agroal.DataSource.DataSourceLiteral;
 import io.quarkus.arc.InjectableInstance;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.enterprise.inject.Any;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -39,11 +40,11 @@ public class Store {
             case POSTGRESQL -> {
                 var shared = dataSources.select(new DataSourceLiteral("shared"));
                 if (shared.listActive().isEmpty()) {
-                    throw new IllegalStateException("destination.store=postgresql needs destination.store.url (a jdbc:postgresql: URL)");
+                    throw new ConfigurationException("invalid setting destination.store.url: must be set (a jdbc:postgresql: URL) when destination.store=postgresql");
                 }
                 this.dataSource = shared.listActive().get(0);
             }
-            default -> throw new IllegalStateException("destination.store must be embedded or postgresql, got: " + kind);
+            default -> throw new ConfigurationException("invalid setting destination.store: must be embedded or postgresql, got \"" + kind + "\"");
         }
     }
 

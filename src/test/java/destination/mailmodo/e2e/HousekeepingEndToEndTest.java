@@ -21,7 +21,7 @@ class HousekeepingEndToEndTest {
     public static class ShortLived implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("destination.dedupe-ttl", "PT3S", "destination.dead-letter-ttl", "PT3S",
+            return Map.of("destination.dedupe-ttl", "PT3S", "destination.dedupe-lease", "PT1S", "destination.dead-letter-ttl", "PT3S",
                     "destination.housekeeping-interval", "PT0.5S");
         }
     }
