@@ -21,6 +21,7 @@ import destination.mailmodo.store.DeadLetterChannel;
 import destination.mailmodo.store.Deduplication;
 import destination.mailmodo.store.KnownContacts;
 import destination.mailmodo.store.Recipients;
+import destination.mailmodo.store.Store;
 import destination.mailmodo.store.StoreUnavailable;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -46,9 +47,10 @@ public class ContactBatches {
     private final DeadLetterChannel deadLetterChannel;
     private final Outcomes outcomes;
     private final ObjectMapper json;
+    private final Store store;
 
     public ContactBatches(RequestBudget budget, Deduplication dedupe, Recipients recipients, KnownContacts knownContacts,
-            DeadLetterChannel deadLetterChannel, Outcomes outcomes, ObjectMapper json) {
+            DeadLetterChannel deadLetterChannel, Outcomes outcomes, ObjectMapper json, Store store) {
         this.budget = budget;
         this.dedupe = dedupe;
         this.recipients = recipients;
@@ -56,6 +58,7 @@ public class ContactBatches {
         this.deadLetterChannel = deadLetterChannel;
         this.outcomes = outcomes;
         this.json = json;
+        this.store = store;
     }
 
     /** Decides what it can per identify and sets the call's request body; the call itself is the route's. */
@@ -66,15 +69,18 @@ public class ContactBatches {
         ContactBatchCall call = new ContactBatchCall();
         exchange.setProperty(CALL, call); // a failure from here on is answered for every identify already decided
         boolean spent = budget.spent(exchange);
-        for (SegmentEvent event : batch.events()) {
-            if (spent) {
-                call.decided(outcomes.result(exchange, event, Outcome.notReached(), false));
-            } else if (event.mailmodoDisabled()) {
-                call.decided(outcomes.result(exchange, event, Outcome.integrationDisabled(), false));
-            } else {
-                prepareOne(exchange, call, event, tenantKey, listName);
+        store.inOneCommit(() -> {
+            for (SegmentEvent event : batch.events()) {
+                if (spent) {
+                    call.decided(outcomes.result(exchange, event, Outcome.notReached(), false));
+                } else if (event.mailmodoDisabled()) {
+                    call.decided(outcomes.result(exchange, event, Outcome.integrationDisabled(), false));
+                } else {
+                    prepareOne(exchange, call, event, tenantKey, listName);
+                }
             }
-        }
+            return null;
+        });
         exchange.getMessage().setBody(call.isEmpty() ? null : call.request(listName));
     }
 
@@ -111,17 +117,20 @@ public class ContactBatches {
         TenantKey tenantKey = exchange.getProperty("tenantKey", TenantKey.class);
         Map<String, String> refused = refusedEmails(exchange.getMessage().getBody(String.class));
         List<EventResult> results = new ArrayList<>(call.decided());
-        for (ContactBatchCall.Pending identify : call.pending()) {
-            String reason = refused.get(identify.contact().email().toLowerCase(Locale.ROOT));
-            Outcome outcome;
-            if (reason != null) {
-                outcome = deadLetterChannel.keepOne(exchange, identify.event(),
-                        Outcome.rejected("mailmodo_rejected", "Mailmodo rejected the contact: " + reason));
-            } else {
-                outcome = learned(identify, tenantKey);
+        store.inOneCommit(() -> {
+            for (ContactBatchCall.Pending identify : call.pending()) {
+                String reason = refused.get(identify.contact().email().toLowerCase(Locale.ROOT));
+                Outcome outcome;
+                if (reason != null) {
+                    outcome = deadLetterChannel.keepOne(exchange, identify.event(),
+                            Outcome.rejected("mailmodo_rejected", "Mailmodo rejected the contact: " + reason));
+                } else {
+                    outcome = learned(identify, tenantKey);
+                }
+                results.add(outcomes.result(exchange, identify.event(), outcome, identify.claimed()));
             }
-            results.add(outcomes.result(exchange, identify.event(), outcome, identify.claimed()));
-        }
+            return null;
+        });
         return results;
     }
 

@@ -97,6 +97,17 @@ public class MailmodoRateLimit {
         exchange.setProperty(HELD, batch ? 2 : 1);
     }
 
+    /**
+     * Waits, at most {@code maxMillis} and within the request's budget, until the key has a permit free, without
+     * taking it: a gathering of identifies keeps gathering until its call could start.
+     */
+    public void awaitFreePermit(Exchange exchange, long maxMillis) throws InterruptedException {
+        Semaphore single = calls.computeIfAbsent(exchange.getProperty("tenantKey", TenantKey.class).tenant(), t -> new Semaphore(limit, true));
+        if (single.tryAcquire(Math.min(maxMillis, maxWaitMillis(exchange)), TimeUnit.MILLISECONDS)) {
+            single.release();
+        }
+    }
+
     /** After each attempt, answered or not: the rate permit returns a second later, the batch permit now. */
     public void release(Exchange exchange) {
         Integer held = exchange.getProperty(HELD, Integer.class);

@@ -44,6 +44,7 @@ public class SettingsCheck {
         check.atLeast("mailmodo.rate-limit", 1);
         check.atLeast("destination.max-in-flight", 1);
         check.bool("mailmodo.identify.batch");
+        check.notNegative("mailmodo.identify.linger");
         Optional<Duration> timeout = check.positive("mailmodo.timeout");
         Optional<Duration> connectTimeout = check.positive("mailmodo.connect-timeout");
         Optional<Duration> budget = check.positive("destination.request-budget");

@@ -21,7 +21,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @Named("workPlan")
 public class WorkPlan {
 
-    static final int MAX_CONTACTS_PER_CALL = 100;
+    public static final int MAX_CONTACTS_PER_CALL = 100;
 
     private final boolean batchUpserts;
 

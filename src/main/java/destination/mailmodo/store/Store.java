@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 
 import javax.sql.DataSource;
 
@@ -11,13 +12,15 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.agroal.DataSource.DataSourceLiteral;
 import io.quarkus.arc.InjectableInstance;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.inject.Any;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The database all state lives in, chosen by {@code destination.store} (DESIGN §7, §9b): the embedded SQLite
- * file under {@code destination.data-dir}, or the shared PostgreSQL of several instances. Same SQL on both.
+ * file under {@code destination.data-dir} (written through one connection with group commit), or the shared
+ * PostgreSQL of several instances. Same SQL on both.
  */
 @Singleton
 public class Store {
@@ -35,7 +38,11 @@ public class Store {
         switch (this.kind) {
             case EMBEDDED -> {
                 createDirectory(Path.of(dataDir));
-                this.dataSource = dataSources.select(new DataSourceLiteral("embedded")).get();
+                try {
+                    this.dataSource = new GroupCommit(dataSources.select(new DataSourceLiteral("embedded")).get());
+                } catch (SQLException e) {
+                    throw new StoreUnavailable(e);
+                }
             }
             case POSTGRESQL -> {
                 var shared = dataSources.select(new DataSourceLiteral("shared"));
@@ -46,6 +53,30 @@ public class Store {
             }
             default -> throw new ConfigurationException("invalid setting destination.store: must be embedded or postgresql, got \"" + kind + "\"");
         }
+    }
+
+    @PreDestroy
+    void close() throws SQLException {
+        if (dataSource instanceof GroupCommit groupCommit) {
+            groupCommit.close();
+        }
+    }
+
+    /**
+     * Runs several store operations of this thread as one: on the embedded store they share one commit (one
+     * wait for the disk instead of one per operation); on PostgreSQL each commits as usual.
+     */
+    public <T> T inOneCommit(java.util.function.Supplier<T> operations) {
+        if (!(dataSource instanceof GroupCommit)) {
+            return operations.get();
+        }
+        T result;
+        try (java.sql.Connection held = dataSource.getConnection()) {
+            result = operations.get();
+        } catch (SQLException e) {
+            throw new StoreUnavailable(e);
+        }
+        return result;
     }
 
     /** The named datasource holding state ("embedded" or "shared"). */

@@ -48,6 +48,7 @@ class SettingsCheckTest {
             mailmodo.rate-limit         | ten                   | invalid setting mailmodo.rate-limit: must be a whole number of at least 1, got "ten"
             destination.max-in-flight   | -5                    | invalid setting destination.max-in-flight: must be a whole number of at least 1, got "-5"
             mailmodo.identify.batch     | treu                  | invalid setting mailmodo.identify.batch: must be true or false, got "treu"
+            mailmodo.identify.linger    | -PT0.1S               | invalid setting mailmodo.identify.linger: must be a duration of zero or more, such as PT10M, got "-PT0.1S"
             mailmodo.timeout            | PT0S                  | invalid setting mailmodo.timeout: must be a positive duration, such as PT1.2S, got "PT0S"
             mailmodo.connect-timeout    | soon                  | invalid setting mailmodo.connect-timeout: must be a positive duration, such as PT1.2S, got "soon"
             mailmodo.timeout            | PT3.2S                | invalid setting destination.request-budget: must be longer than mailmodo.connect-timeout + mailmodo.timeout (one Mailmodo attempt), got PT3.5S

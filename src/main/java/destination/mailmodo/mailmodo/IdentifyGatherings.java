@@ -1,0 +1,222 @@
+package destination.mailmodo.mailmodo;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import destination.mailmodo.segment.ContactBatch;
+import destination.mailmodo.segment.EventResult;
+import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.segment.RequestBudget;
+import destination.mailmodo.segment.SegmentEvent;
+import destination.mailmodo.segment.SegmentRequest;
+import destination.mailmodo.segment.TenantKey;
+import destination.mailmodo.segment.WorkPlan;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.DefaultExchange;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Concurrent single-event identifies of one tenant (and list) share {@code /addToList/batch} calls — what
+ * Segment sends during an audience sync, one request per contact — so a plan of R calls a second carries up to
+ * 100 × R contacts. Group commit: one call per tenant and list is under way at a time; identifies arriving
+ * meanwhile gather and go together in the next one (at most 100; an identify alone keeps its own
+ * {@code /addToList} call). The next call starts once its key has a rate-limit permit free, so under the
+ * limit each call carries everything that gathered meanwhile; a gathering waits at most
+ * {@code mailmodo.identify.linger} for that permit, then its call waits in the rate limiter like any other.
+ * Each request is answered with its own outcome. Off when {@code mailmodo.identify.batch=false} or the linger is
+ * zero.
+ */
+@ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
+@Named("identifyGatherings")
+public class IdentifyGatherings {
+
+
+    private final boolean enabled;
+    private final long lingerMillis;
+    private final RequestBudget budget;
+    private final ProducerTemplate producer;
+    private final MailmodoRateLimit rateLimit;
+    private final Map<String, Group> groups = new ConcurrentHashMap<>();
+
+    public IdentifyGatherings(@ConfigProperty(name = "mailmodo.identify.batch") boolean batchUpserts,
+            @ConfigProperty(name = "mailmodo.identify.linger") Duration linger, RequestBudget budget, ProducerTemplate producer,
+            MailmodoRateLimit rateLimit) {
+        this.lingerMillis = linger.toMillis();
+        this.enabled = batchUpserts && lingerMillis > 0;
+        this.budget = budget;
+        this.producer = producer;
+        this.rateLimit = rateLimit;
+    }
+
+    /** Whether this work item may gather: an identify that is its request's only event. */
+    public boolean accepts(Object work, SegmentRequest request) {
+        return enabled && !request.batch() && work instanceof SegmentEvent event && "identify".equals(event.type())
+                && !event.mailmodoDisabled();
+    }
+
+    /** One identify waiting for its place in a call, and then for its result. */
+    private static final class Member {
+        final SegmentEvent event;
+        final Exchange exchange;
+        final CompletableFuture<Boolean> turn = new CompletableFuture<>(); // true: lead the next call
+        volatile EventResult result;
+
+        Member(SegmentEvent event, Exchange exchange) {
+            this.event = event;
+            this.exchange = exchange;
+        }
+    }
+
+    /** The identifies of one tenant and list: the one call under way, and those waiting for the next. */
+    private static final class Group {
+        boolean sending;
+        final Deque<Member> waiting = new ArrayDeque<>();
+    }
+
+    /**
+     * Joins the tenant's gathering and returns once this identify's outcome is known: the body is then its
+     * result, or, when it went on its own through the event route, that route's answer.
+     */
+    public void join(Exchange exchange) throws InterruptedException {
+        SegmentEvent event = exchange.getMessage().getBody(SegmentEvent.class);
+        String key = exchange.getProperty("tenantKey", TenantKey.class).tenant() + "\n" + exchange.getProperty("listName", String.class);
+        Group group = groups.computeIfAbsent(key, k -> new Group());
+        Member member = new Member(event, exchange);
+        boolean lead;
+        synchronized (group) {
+            if (!group.sending) {
+                group.sending = true;
+                lead = true;
+            } else if (group.waiting.stream().anyMatch(other -> other.event.messageId().equals(event.messageId()))) {
+                alone(exchange); // a redelivery racing its first copy: the dedupe claim decides
+                return;
+            } else {
+                group.waiting.add(member);
+                lead = false;
+            }
+        }
+        if (!lead) {
+            lead = awaitTurn(member);
+            if (member.result != null) {
+                answer(exchange, member.result);
+                return;
+            }
+            if (!lead) {
+                alone(exchange);
+                return;
+            }
+        }
+        send(group, member);
+    }
+
+    /** Waits for a place in a call (within the request's budget); false when it is to go alone. */
+    private boolean awaitTurn(Member member) throws InterruptedException {
+        try {
+            return member.turn.get(Math.max(1, budget.remainingMillis(member.exchange)) + 1000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException late) {
+            // give up the place; if it was handed the lead meanwhile, lead after all
+            return !member.turn.complete(false) && Boolean.TRUE.equals(member.turn.getNow(false)) && member.result == null;
+        } catch (ExecutionException impossible) {
+            return false;
+        }
+    }
+
+    /** The leader sends itself and everyone waiting (up to 100) in one call. */
+    private void send(Group group, Member leader) throws InterruptedException {
+        // the call could not start before its key has a rate-limit permit free: gather until then (at most the linger)
+        rateLimit.awaitFreePermit(leader.exchange, lingerMillis);
+        List<Member> members = new ArrayList<>();
+        members.add(leader);
+        synchronized (group) {
+            while (members.size() < WorkPlan.MAX_CONTACTS_PER_CALL && !group.waiting.isEmpty()) {
+                members.add(group.waiting.poll());
+            }
+        }
+        if (members.size() == 1) {
+            try {
+                alone(leader.exchange);
+            } finally {
+                handOver(group);
+            }
+            return;
+        }
+        try {
+            Map<Member, EventResult> results = call(leader.exchange, members);
+            for (Member member : members) {
+                member.result = results.get(member);
+            }
+        } finally {
+            for (Member member : members) {
+                if (member != leader) {
+                    member.turn.complete(false); // the result is in place
+                }
+            }
+            handOver(group);
+        }
+        answer(leader.exchange, leader.result);
+    }
+
+    private Map<Member, EventResult> call(Exchange leaderExchange, List<Member> members) {
+        Exchange call = new DefaultExchange(leaderExchange.getContext());
+        call.setProperty("tenantKey", leaderExchange.getProperty("tenantKey"));
+        call.setProperty("listName", leaderExchange.getProperty("listName"));
+        // the call's budget is the earliest arrival's: no member is answered after its own deadline
+        long earliest = members.stream().mapToLong(m -> m.exchange.getProperty(RequestBudget.ARRIVED_AT, Long.class)).min().orElseThrow();
+        call.setProperty(RequestBudget.ARRIVED_AT, earliest);
+        call.getMessage().setBody(new ContactBatch(members.stream().map(m -> m.event).toList()));
+        producer.send("direct:identify-batch", call);
+        Map<String, EventResult> byMessageId = new HashMap<>();
+        Object body = call.getMessage().getBody();
+        if (body instanceof List<?> list) {
+            for (Object item : list) {
+                if (item instanceof EventResult result) {
+                    byMessageId.put(result.messageId(), result);
+                }
+            }
+        }
+        Map<Member, EventResult> results = new HashMap<>();
+        for (Member member : members) {
+            EventResult result = byMessageId.get(member.event.messageId());
+            Outcome outcome = result != null ? result.outcome() : Outcome.internalError();
+            results.put(member, new EventResult(member.event.index(), member.event.messageId(), member.event.type(), outcome));
+        }
+        return results;
+    }
+
+    /** The call under way ended: the first identify waiting leads the next one. */
+    private void handOver(Group group) {
+        synchronized (group) {
+            Member next;
+            while ((next = group.waiting.poll()) != null) {
+                if (next.turn.complete(true)) {
+                    return;
+                }
+            }
+            group.sending = false;
+        }
+    }
+
+    /** One identify on its own, through the event route (its outcome, or its failure, lands on the exchange). */
+    private void alone(Exchange exchange) {
+        producer.send("direct:event", exchange);
+    }
+
+    private static void answer(Exchange exchange, EventResult result) {
+        exchange.getMessage().setBody(List.of(result));
+    }
+}

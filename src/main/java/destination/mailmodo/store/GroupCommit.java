@@ -1,0 +1,239 @@
+package destination.mailmodo.store;
+
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
+
+import javax.sql.DataSource;
+
+import io.quarkus.runtime.annotations.RegisterForProxy;
+
+/**
+ * Group commit for the embedded SQLite store: every store operation runs on one connection, in the
+ * transaction that is open, and returns only once a commit covering it is on disk — the same guarantee as a
+ * commit (and an fsync) per operation, but one commit serves every operation that ran while the previous
+ * one was being written. One writer also means SQLite never answers "busy" to a competing connection.
+ * The committer commits as soon as there is something to commit; there is no timer to wait for.
+ */
+@RegisterForProxy(targets = Connection.class) // the borrowed connection is a dynamic proxy (native image)
+final class GroupCommit implements DataSource, AutoCloseable {
+
+    private static final long LOCK_WAIT_MILLIS = 2000;
+
+    private final Connection connection;
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private final Condition changed = lock.newCondition();
+    private final Thread committer;
+    private long written; // operations run on the connection
+    private long committed; // operations a successful commit covered
+    private long settled; // operations a commit, successful or not, covered
+    private SQLException failure;
+    private volatile boolean closed;
+    // operations a thread nests inside one borrowing (see Store.inOneCommit) share its commit
+    private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+    // whether this thread's borrowing wrote anything: a read alone does not wait for a commit
+    private final ThreadLocal<boolean[]> wrote = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    GroupCommit(DataSource pool) throws SQLException {
+        this.connection = pool.getConnection();
+        this.connection.setAutoCommit(false);
+        this.committer = new Thread(this::commitLoop, "store-group-commit");
+        this.committer.setDaemon(true);
+        this.committer.start();
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        try {
+            if (!lock.tryLock(LOCK_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new SQLException("the state store is busy");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted waiting for the state store", e);
+        }
+        depth.get()[0]++;
+        return (Connection) Proxy.newProxyInstance(GroupCommit.class.getClassLoader(), new Class<?>[] { Connection.class },
+                new Borrowed());
+    }
+
+    /** The shared connection while one operation holds it; closing it waits for the commit that covers it. */
+    private final class Borrowed implements InvocationHandler {
+        private boolean returned;
+
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            switch (method.getName()) {
+                case "close":
+                    if (!returned) {
+                        returned = true;
+                        if (--depth.get()[0] > 0) {
+                            lock.unlock(); // nested: the outermost borrowing waits for the commit
+                        } else if (wrote.get()[0]) {
+                            wrote.get()[0] = false;
+                            awaitCommit(release());
+                        } else {
+                            lock.unlock();
+                        }
+                    }
+                    return null;
+                case "isClosed":
+                    return returned;
+                case "commit", "setAutoCommit":
+                    return null; // the committer's
+                case "rollback":
+                    throw new SQLFeatureNotSupportedException("operations of the embedded store are committed together");
+                case "prepareStatement", "createStatement", "prepareCall":
+                    if (returned) {
+                        throw new SQLException("connection returned");
+                    }
+                    if (args == null || !(args[0] instanceof String sql) || !sql.stripLeading().regionMatches(true, 0, "SELECT", 0, 6)) {
+                        wrote.get()[0] = true;
+                    }
+                    try {
+                        return method.invoke(connection, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                default:
+                    if (returned) {
+                        throw new SQLException("connection returned");
+                    }
+                    try {
+                        return method.invoke(connection, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+            }
+        }
+    }
+
+    /** Ends an operation's turn on the connection: its ticket. */
+    private long release() {
+        try {
+            written++;
+            changed.signalAll();
+            return written;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void awaitCommit(long ticket) throws SQLException {
+        lock.lock();
+        try {
+            while (settled < ticket && !closed) {
+                changed.await();
+            }
+            if (committed < ticket) {
+                throw failure != null ? new SQLException("the state store could not commit", failure)
+                        : new SQLException("the state store is closed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted waiting for the state store to commit", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void commitLoop() {
+        while (!closed) {
+            lock.lock();
+            try {
+                while (written == settled && !closed) {
+                    changed.await();
+                }
+                if (closed) {
+                    return;
+                }
+                long upTo = written;
+                try {
+                    connection.commit();
+                    committed = upTo;
+                } catch (SQLException e) {
+                    failure = e;
+                    try {
+                        connection.rollback();
+                    } catch (SQLException ignored) {
+                        // the next commit reports it again
+                    }
+                }
+                settled = upTo;
+                changed.signalAll();
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        lock.lock();
+        try {
+            closed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        committer.interrupt();
+        lock.lock();
+        try {
+            if (written > committed) {
+                connection.commit();
+            }
+        } finally {
+            lock.unlock();
+            connection.close();
+        }
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        return getConnection();
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return null;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+    }
+
+    @Override
+    public int getLoginTimeout() {
+        return 0;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> type) throws SQLException {
+        throw new SQLException("not a wrapper");
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) {
+        return false;
+    }
+}
