@@ -35,7 +35,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * 100 × R contacts. Group commit: one call per tenant and list is under way at a time; identifies arriving
  * meanwhile gather and go together in the next one (at most 100; an identify alone keeps its own
  * {@code /addToList} call). The next call starts once its key has a rate-limit permit free, so under the
- * limit each call carries everything that gathered meanwhile; a gathering waits at most
+ * limit each call carries everything that gathered meanwhile (calls of one group are spaced by a
+ * 1/{@code mailmodo.rate-limit} of a second, so they spread over the second); a gathering waits at most
  * {@code mailmodo.identify.linger} for that permit, then its call waits in the rate limiter like any other.
  * Each request is answered with its own outcome. Off when {@code mailmodo.identify.batch=false} or the linger is
  * zero.
@@ -85,6 +86,7 @@ public class IdentifyGatherings {
     /** The identifies of one tenant and list: the one call under way, and those waiting for the next. */
     private static final class Group {
         boolean sending;
+        long lastCallStarted = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
         final Deque<Member> waiting = new ArrayDeque<>();
     }
 
@@ -138,11 +140,22 @@ public class IdentifyGatherings {
 
     /** The leader sends itself and everyone waiting (up to 100) in one call. */
     private void send(Group group, Member leader) throws InterruptedException {
-        // the call could not start before its key has a rate-limit permit free: gather until then (at most the linger)
+        // the call could not start before its key has a rate-limit permit free: gather until then (at most the
+        // linger); and calls of one group are spaced by 1/rate-limit of a second, so under the limit they spread
+        // evenly over the second instead of spending its permits at once on small gatherings
+        long spacedUntil;
+        synchronized (group) {
+            spacedUntil = group.lastCallStarted + rateLimit.spacingNanos();
+        }
+        long spacing = TimeUnit.NANOSECONDS.toMillis(spacedUntil - System.nanoTime());
+        if (spacing > 0) {
+            Thread.sleep(Math.min(spacing, lingerMillis));
+        }
         rateLimit.awaitFreePermit(leader.exchange, lingerMillis);
         List<Member> members = new ArrayList<>();
         members.add(leader);
         synchronized (group) {
+            group.lastCallStarted = System.nanoTime();
             while (members.size() < WorkPlan.MAX_CONTACTS_PER_CALL && !group.waiting.isEmpty()) {
                 members.add(group.waiting.poll());
             }

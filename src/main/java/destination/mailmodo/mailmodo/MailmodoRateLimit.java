@@ -97,6 +97,11 @@ public class MailmodoRateLimit {
         exchange.setProperty(HELD, batch ? 2 : 1);
     }
 
+    /** The even spacing of calls that uses the key's limit over a second: 1 s / mailmodo.rate-limit. */
+    public long spacingNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(WINDOW_MILLIS) / limit;
+    }
+
     /**
      * Waits, at most {@code maxMillis} and within the request's budget, until the key has a permit free, without
      * taking it: a gathering of identifies keeps gathering until its call could start.
