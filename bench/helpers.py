@@ -296,8 +296,8 @@ def report(directory, md_out):
         "the service keeps up. When it falls behind, latency is measured from the actual send (no "
         "coordinated-omission correction); the achieved rate is shown and must be ≥ 95% of the target for the "
         "p99 to count.",
-        "- **start-to-ready**: ms from launching `java -jar` to the first 200 of `/q/health/ready` "
-        "(polled every 10 ms).",
+        "- **start-to-ready**: ms from launching `java` to the first 200 of `/q/health/ready` (polled every 10 ms), "
+        "with the JVM options shown; the measured starts use the class-data archive (AppCDS) the first start wrote.",
         "- **rate-limited**: `bench/fake_mailmodo.py` accepts at most R requests in any sliding second and answers "
         "429 `{\"success\":false}` beyond; it counts contacts (1 per /addToList, len(values) per /addToList/batch). "
         f"`bench/sync_client.py` sends {meta.get('sync_events', '?')} identifies like Segment and resends every event "
@@ -307,9 +307,12 @@ def report(directory, md_out):
         "flight; (b) 64 single-event requests in flight. seconds = until the last event was delivered (or the last "
         "answer, when the bound stopped it); contacts/s = delivered ÷ seconds.",
         "",
-        ratio_line,
-        "",
     ]
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "profile-notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            md += [f.read().rstrip(), ""]
+    md += [ratio_line, ""]
     with open(md_out, "w") as f:
         f.write("\n".join(md))
     print(ratio_line)
