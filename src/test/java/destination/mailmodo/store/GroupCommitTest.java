@@ -1,0 +1,109 @@
+package destination.mailmodo.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.store.ProcessedMessages.Claim;
+import destination.mailmodo.store.ProcessedMessages.Claimed;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded store's group commit on a real SQLite file: one writer, operations durable when they return. */
+class GroupCommitTest {
+
+    @TempDir
+    Path dataDir;
+
+    @BeforeEach
+    void migrate() {
+        SqliteFile.migrate(dataDir);
+    }
+
+    private static long count(Connection connection, String sql) throws SQLException {
+        try (ResultSet rows = connection.createStatement().executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    @Test
+    void concurrentClaimsEachWinOnceAndAreOnDiskWhenTheyReturn() throws Exception {
+        GroupCommit store = new GroupCommit(SqliteFile.open(dataDir));
+        ProcessedMessages keys = new ProcessedMessages(store, Duration.ofHours(24), Duration.ofSeconds(30));
+        ExecutorService threads = Executors.newFixedThreadPool(16);
+        List<Future<Claim>> claims = new ArrayList<>();
+        CountDownLatch start = new CountDownLatch(1);
+        for (int i = 0; i < 400; i++) {
+            String messageId = "m-" + (i % 40); // ten racing claims per messageId
+            claims.add(threads.submit(() -> {
+                start.await();
+                Claim claim = keys.claim("t", messageId);
+                if (claim instanceof Claimed) {
+                    keys.complete("t", messageId, Outcome.delivered());
+                }
+                return claim;
+            }));
+        }
+        start.countDown();
+        long won = 0;
+        for (Future<Claim> claim : claims) {
+            won += claim.get() instanceof Claimed ? 1 : 0;
+        }
+        threads.shutdown();
+        assertEquals(40, won, "each messageId claimed exactly once");
+
+        // a separate connection (another process would see the same) finds them committed, before any close
+        try (Connection other = SqliteFile.open(dataDir).getConnection()) {
+            assertEquals(40, count(other, "SELECT COUNT(*) FROM processed_message WHERE state = 'done'"));
+        }
+        store.close();
+    }
+
+    @Test
+    void operationsOfOneBorrowingShareACommitAndReadsSeeTheirOwnWrites() throws Exception {
+        GroupCommit store = new GroupCommit(SqliteFile.open(dataDir));
+        ProcessedMessages keys = new ProcessedMessages(store, Duration.ofHours(24), Duration.ofSeconds(30));
+        try (Connection held = store.getConnection()) {
+            for (int i = 0; i < 5; i++) {
+                assertInstanceOf(Claimed.class, keys.claim("t", "batch-" + i));
+            }
+            // not committed yet: another connection does not see them, this one does
+            try (Connection other = SqliteFile.open(dataDir).getConnection()) {
+                assertEquals(0, count(other, "SELECT COUNT(*) FROM processed_message"));
+            }
+            assertEquals(5, count(held, "SELECT COUNT(*) FROM processed_message"));
+        }
+        try (Connection other = SqliteFile.open(dataDir).getConnection()) {
+            assertEquals(5, count(other, "SELECT COUNT(*) FROM processed_message"), "committed when the borrowing ended");
+        }
+        store.close();
+    }
+
+    @Test
+    void aReturnedConnectionCannotBeUsedAndCommitIsTheStoresOwn() throws Exception {
+        GroupCommit store = new GroupCommit(SqliteFile.open(dataDir));
+        Connection borrowed = store.getConnection();
+        borrowed.commit(); // ignored: the committer commits
+        assertThrows(SQLException.class, borrowed::rollback);
+        borrowed.close();
+        assertTrue(borrowed.isClosed());
+        assertThrows(SQLException.class, () -> borrowed.createStatement());
+        store.close();
+    }
+}
