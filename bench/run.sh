@@ -37,7 +37,7 @@ BATCH_CONCURRENCY=${BENCH_BATCH_CONCURRENCY:-4}   # batch requests in flight in 
 SINGLE_CONCURRENCY=64
 
 # the JVM options the README recommends for the service; BENCH_JAVA_OPTS overrides them
-JAVA_OPTS=${BENCH_JAVA_OPTS-"-XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=4"}
+JAVA_OPTS=${BENCH_JAVA_OPTS-"-XX:+UseSerialGC -Xmx192m"}
 # BENCH_JFR=DIR: a JFR profile of each service run is written to DIR
 JFR_DIR=${BENCH_JFR:-}
 

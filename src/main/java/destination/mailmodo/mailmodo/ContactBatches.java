@@ -66,21 +66,33 @@ public class ContactBatches {
         ContactBatch batch = exchange.getMessage().getBody(ContactBatch.class);
         TenantKey tenantKey = exchange.getProperty("tenantKey", TenantKey.class);
         String listName = exchange.getProperty("listName", String.class);
-        ContactBatchCall call = new ContactBatchCall();
-        exchange.setProperty(CALL, call); // a failure from here on is answered for every identify already decided
+        exchange.setProperty(CALL, new ContactBatchCall()); // a failure from here on is answered for every identify
         boolean spent = budget.spent(exchange);
-        store.inOneCommit(() -> {
-            for (SegmentEvent event : batch.events()) {
-                if (spent) {
-                    call.decided(outcomes.result(exchange, event, Outcome.notReached(), false));
-                } else if (event.mailmodoDisabled()) {
-                    call.decided(outcomes.result(exchange, event, Outcome.integrationDisabled(), false));
-                } else {
-                    prepareOne(exchange, call, event, tenantKey, listName);
+        // decided (and kept) in one commit: only once it is on disk do the decisions count; if it fails, nothing
+        // was kept or claimed, and every identify is answered as the store's failure (the sender retries)
+        ContactBatchCall staged = new ContactBatchCall();
+        try {
+            store.inOneCommit(() -> {
+                for (SegmentEvent event : batch.events()) {
+                    if (spent) {
+                        staged.decided(outcomes.result(exchange, event, Outcome.notReached(), false));
+                    } else if (event.mailmodoDisabled()) {
+                        staged.decided(outcomes.result(exchange, event, Outcome.integrationDisabled(), false));
+                    } else {
+                        prepareOne(exchange, staged, event, tenantKey, listName);
+                    }
                 }
-            }
-            return null;
-        });
+                return null;
+            });
+        } catch (StoreUnavailable down) {
+            ContactBatchCall failed = new ContactBatchCall();
+            batch.events().forEach(event -> failed.decided(outcomes.result(exchange, event, down.outcome(), false)));
+            exchange.setProperty(CALL, failed);
+            exchange.getMessage().setBody(null);
+            return;
+        }
+        ContactBatchCall call = staged;
+        exchange.setProperty(CALL, call);
         exchange.getMessage().setBody(call.isEmpty() ? null : call.request(listName));
     }
 

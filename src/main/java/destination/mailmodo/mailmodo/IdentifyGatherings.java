@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import destination.mailmodo.segment.ContactBatch;
 import destination.mailmodo.segment.EventResult;
 import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.segment.Outcomes;
 import destination.mailmodo.segment.RequestBudget;
 import destination.mailmodo.segment.SegmentEvent;
 import destination.mailmodo.segment.SegmentRequest;
@@ -52,16 +53,18 @@ public class IdentifyGatherings {
     private final RequestBudget budget;
     private final ProducerTemplate producer;
     private final MailmodoRateLimit rateLimit;
+    private final Outcomes outcomes;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
 
     public IdentifyGatherings(@ConfigProperty(name = "mailmodo.identify.batch") boolean batchUpserts,
             @ConfigProperty(name = "mailmodo.identify.linger") Duration linger, RequestBudget budget, ProducerTemplate producer,
-            MailmodoRateLimit rateLimit) {
+            MailmodoRateLimit rateLimit, Outcomes outcomes) {
         this.lingerMillis = linger.toMillis();
         this.enabled = batchUpserts && lingerMillis > 0;
         this.budget = budget;
         this.producer = producer;
         this.rateLimit = rateLimit;
+        this.outcomes = outcomes;
     }
 
     /** Whether this work item may gather: an identify that is its request's only event. */
@@ -113,75 +116,116 @@ public class IdentifyGatherings {
             }
         }
         if (!lead) {
-            lead = awaitTurn(member);
-            if (member.result != null) {
-                answer(exchange, member.result);
-                return;
-            }
-            if (!lead) {
-                alone(exchange);
-                return;
+            switch (awaitTurn(group, member)) {
+                case RESULT -> {
+                    answer(exchange, member.result != null ? member.result : notReached(member));
+                    return;
+                }
+                case TOO_LATE -> {
+                    answer(exchange, notReached(member));
+                    return;
+                }
+                case LEAD -> {
+                    // leads the next call
+                }
             }
         }
         send(group, member);
     }
 
-    /** Waits for a place in a call (within the request's budget); false when it is to go alone. */
-    private boolean awaitTurn(Member member) throws InterruptedException {
+    private enum Turn { LEAD, RESULT, TOO_LATE }
+
+    /** Waits for a place in a call, within the request's budget. */
+    private Turn awaitTurn(Group group, Member member) throws InterruptedException {
         try {
-            return member.turn.get(Math.max(1, budget.remainingMillis(member.exchange)) + 1000, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException late) {
-            // give up the place; if it was handed the lead meanwhile, lead after all
-            return !member.turn.complete(false) && Boolean.TRUE.equals(member.turn.getNow(false)) && member.result == null;
+            try {
+                return member.turn.get(Math.max(1, budget.remainingMillis(member.exchange)), TimeUnit.MILLISECONDS) ? Turn.LEAD
+                        : Turn.RESULT;
+            } catch (TimeoutException late) {
+                synchronized (group) {
+                    if (group.waiting.remove(member)) {
+                        member.turn.complete(false);
+                        return Turn.TOO_LATE; // no call took it in time
+                    }
+                }
+                // taken into a call just now, or handed the lead: the call ends within its own budget
+                try {
+                    return member.turn.get(budget.attemptMillis(), TimeUnit.MILLISECONDS) ? Turn.LEAD : Turn.RESULT;
+                } catch (TimeoutException stillLate) {
+                    if (member.turn.complete(false)) {
+                        return Turn.TOO_LATE; // its result, if any, is kept by the dedupe key for the redelivery
+                    }
+                    return Boolean.TRUE.equals(member.turn.getNow(false)) ? Turn.LEAD : Turn.RESULT;
+                }
+            }
+        } catch (InterruptedException interrupted) {
+            synchronized (group) {
+                group.waiting.remove(member);
+            }
+            if (!member.turn.complete(false) && Boolean.TRUE.equals(member.turn.getNow(false))) {
+                handOver(group); // it was handed the lead: pass it on
+            }
+            throw interrupted;
         } catch (ExecutionException impossible) {
-            return false;
+            return Turn.TOO_LATE;
         }
     }
 
-    /** The leader sends itself and everyone waiting (up to 100) in one call. */
+    /** The leader sends itself and everyone waiting (up to 100) in one call; whatever happens, it hands over. */
     private void send(Group group, Member leader) throws InterruptedException {
-        // the call could not start before its key has a rate-limit permit free: gather until then (at most the
-        // linger); and calls of one group are spaced by 1/rate-limit of a second, so under the limit they spread
-        // evenly over the second instead of spending its permits at once on small gatherings
-        long spacedUntil;
-        synchronized (group) {
-            spacedUntil = group.lastCallStarted + rateLimit.spacingNanos();
-        }
-        long spacing = TimeUnit.NANOSECONDS.toMillis(spacedUntil - System.nanoTime());
-        if (spacing > 0) {
-            Thread.sleep(Math.min(spacing, lingerMillis));
-        }
-        rateLimit.awaitFreePermit(leader.exchange, lingerMillis);
         List<Member> members = new ArrayList<>();
         members.add(leader);
-        synchronized (group) {
-            group.lastCallStarted = System.nanoTime();
-            while (members.size() < WorkPlan.MAX_CONTACTS_PER_CALL && !group.waiting.isEmpty()) {
-                members.add(group.waiting.poll());
-            }
-        }
-        if (members.size() == 1) {
-            try {
-                alone(leader.exchange);
-            } finally {
-                handOver(group);
-            }
-            return;
-        }
         try {
-            Map<Member, EventResult> results = call(leader.exchange, members);
+            // the call could not start before its key has a rate-limit permit free: gather until then (at most
+            // the linger); and calls of one group are spaced by 1/rate-limit of a second, so under the limit they
+            // spread evenly over the second instead of spending its permits at once on small gatherings
+            long spacedUntil;
+            synchronized (group) {
+                spacedUntil = group.lastCallStarted + rateLimit.spacingNanos();
+            }
+            long spacing = TimeUnit.NANOSECONDS.toMillis(spacedUntil - System.nanoTime());
+            if (spacing > 0) {
+                Thread.sleep(Math.min(spacing, lingerMillis));
+            }
+            rateLimit.awaitFreePermit(leader.exchange, lingerMillis);
+            synchronized (group) {
+                group.lastCallStarted = System.nanoTime();
+                while (members.size() < WorkPlan.MAX_CONTACTS_PER_CALL && !group.waiting.isEmpty()) {
+                    members.add(group.waiting.poll());
+                }
+            }
+            // an identify that no longer fits one attempt is answered at once and does not shorten the call
+            List<Member> going = new ArrayList<>();
             for (Member member : members) {
-                member.result = results.get(member);
+                if (budget.remainingMillis(member.exchange) <= budget.attemptMillis()) {
+                    member.result = notReached(member);
+                } else {
+                    going.add(member);
+                }
+            }
+            if (going.size() == 1 && going.get(0) == leader) {
+                alone(leader.exchange);
+                leader.result = null; // answered by the event route, on its exchange
+            } else if (!going.isEmpty()) {
+                Map<Member, EventResult> results = call(leader.exchange, going);
+                going.forEach(member -> member.result = results.get(member));
             }
         } finally {
             for (Member member : members) {
                 if (member != leader) {
-                    member.turn.complete(false); // the result is in place
+                    member.turn.complete(false); // its result is in place (or it is answered as not reached)
                 }
             }
             handOver(group);
         }
-        answer(leader.exchange, leader.result);
+        if (leader.result != null) {
+            answer(leader.exchange, leader.result);
+        }
+    }
+
+    /** Answered 503 (the sender redelivers), logged and counted like every outcome; nothing was claimed. */
+    private EventResult notReached(Member member) {
+        return outcomes.result(member.exchange, member.event, Outcome.notReached(), false);
     }
 
     private Map<Member, EventResult> call(Exchange leaderExchange, List<Member> members) {

@@ -28,8 +28,11 @@ import io.quarkus.runtime.annotations.RegisterForProxy;
 final class GroupCommit implements DataSource, AutoCloseable {
 
     private static final long LOCK_WAIT_MILLIS = 2000;
+    // an operation never waits longer than this for its commit (a stalled disk is a 503, never a hung request)
+    private static final long COMMIT_WAIT_MILLIS = 3000;
 
-    private final Connection connection;
+    private final DataSource pool;
+    private Connection connection; // replaced when a failed commit leaves it unusable
     private final ReentrantLock lock = new ReentrantLock(true);
     private final Condition changed = lock.newCondition();
     private final Thread committer;
@@ -44,6 +47,7 @@ final class GroupCommit implements DataSource, AutoCloseable {
     private final ThreadLocal<boolean[]> wrote = ThreadLocal.withInitial(() -> new boolean[1]);
 
     GroupCommit(DataSource pool) throws SQLException {
+        this.pool = pool;
         this.connection = pool.getConnection();
         this.connection.setAutoCommit(false);
         this.committer = new Thread(this::commitLoop, "store-group-commit");
@@ -61,9 +65,15 @@ final class GroupCommit implements DataSource, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new SQLException("interrupted waiting for the state store", e);
         }
-        depth.get()[0]++;
-        return (Connection) Proxy.newProxyInstance(GroupCommit.class.getClassLoader(), new Class<?>[] { Connection.class },
-                new Borrowed());
+        try {
+            Connection borrowed = (Connection) Proxy.newProxyInstance(GroupCommit.class.getClassLoader(),
+                    new Class<?>[] { Connection.class }, new Borrowed());
+            depth.get()[0]++;
+            return borrowed;
+        } catch (RuntimeException e) {
+            lock.unlock();
+            throw e;
+        }
     }
 
     /** The shared connection while one operation holds it; closing it waits for the commit that covers it. */
@@ -131,8 +141,12 @@ final class GroupCommit implements DataSource, AutoCloseable {
     private void awaitCommit(long ticket) throws SQLException {
         lock.lock();
         try {
+            long left = TimeUnit.MILLISECONDS.toNanos(COMMIT_WAIT_MILLIS);
             while (settled < ticket && !closed) {
-                changed.await();
+                if (left <= 0) {
+                    throw new SQLException("the state store did not commit within " + COMMIT_WAIT_MILLIS + " ms");
+                }
+                left = changed.awaitNanos(left);
             }
             if (committed < ticket) {
                 throw failure != null ? new SQLException("the state store could not commit", failure)
@@ -160,13 +174,9 @@ final class GroupCommit implements DataSource, AutoCloseable {
                 try {
                     connection.commit();
                     committed = upTo;
-                } catch (SQLException e) {
-                    failure = e;
-                    try {
-                        connection.rollback();
-                    } catch (SQLException ignored) {
-                        // the next commit reports it again
-                    }
+                } catch (SQLException | RuntimeException e) {
+                    failure = e instanceof SQLException sql ? sql : new SQLException(e);
+                    recover();
                 }
                 settled = upTo;
                 changed.signalAll();
@@ -175,6 +185,32 @@ final class GroupCommit implements DataSource, AutoCloseable {
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    /**
+     * After a failed commit: roll back what it covered. SQLite may already have rolled the transaction back
+     * itself (disk full, I/O error), and then the driver cannot start the next one on this connection: take a
+     * fresh connection instead, so the store recovers once the cause is gone.
+     */
+    private void recover() {
+        try {
+            connection.rollback();
+            return;
+        } catch (SQLException | RuntimeException unusable) {
+            // replaced below
+        }
+        try {
+            connection.close();
+        } catch (SQLException | RuntimeException ignored) {
+            // it is being replaced
+        }
+        try {
+            Connection fresh = pool.getConnection();
+            fresh.setAutoCommit(false);
+            connection = fresh;
+        } catch (SQLException stillDown) {
+            // the next commit fails and recovers again
         }
     }
 
