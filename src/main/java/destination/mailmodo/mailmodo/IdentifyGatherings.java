@@ -47,7 +47,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @Named("identifyGatherings")
 public class IdentifyGatherings {
 
-
     private final boolean enabled;
     private final long lingerMillis;
     private final RequestBudget budget;
@@ -204,8 +203,7 @@ public class IdentifyGatherings {
                 }
             }
             if (going.size() == 1 && going.get(0) == leader) {
-                alone(leader.exchange);
-                leader.result = null; // answered by the event route, on its exchange
+                alone(leader.exchange); // answered by the event route, on its exchange
             } else if (!going.isEmpty()) {
                 Map<Member, EventResult> results = call(leader.exchange, going);
                 going.forEach(member -> member.result = results.get(member));

@@ -55,9 +55,6 @@ public class MailmodoRateLimit {
     });
 
     public MailmodoRateLimit(@ConfigProperty(name = "mailmodo.rate-limit") int limit, RequestBudget budget, DeliveryCounters counters) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("mailmodo.rate-limit must be at least 1, got " + limit);
-        }
         this.limit = limit;
         this.budget = budget;
         this.counters = counters;
@@ -76,7 +73,7 @@ public class MailmodoRateLimit {
     private void acquirePermits(Exchange exchange) throws InterruptedException {
         String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
         boolean batch = "addToList/batch".equals(exchange.getProperty("mailmodoPath", String.class));
-        Semaphore single = calls.computeIfAbsent(tenant, t -> new Semaphore(limit, true));
+        Semaphore single = permits(tenant);
         if (!single.tryAcquire(maxWaitMillis(exchange), TimeUnit.MILLISECONDS)) {
             throw new RateLimited();
         }
@@ -107,7 +104,7 @@ public class MailmodoRateLimit {
      * taking it: a gathering of identifies keeps gathering until its call could start.
      */
     public void awaitFreePermit(Exchange exchange, long maxMillis) throws InterruptedException {
-        Semaphore single = calls.computeIfAbsent(exchange.getProperty("tenantKey", TenantKey.class).tenant(), t -> new Semaphore(limit, true));
+        Semaphore single = permits(exchange.getProperty("tenantKey", TenantKey.class).tenant());
         if (single.tryAcquire(Math.min(maxMillis, maxWaitMillis(exchange)), TimeUnit.MILLISECONDS)) {
             single.release();
         }
@@ -126,6 +123,10 @@ public class MailmodoRateLimit {
         }
         Semaphore single = calls.get(tenant);
         releases.schedule((Runnable) single::release, WINDOW_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private Semaphore permits(String tenant) {
+        return calls.computeIfAbsent(tenant, t -> new Semaphore(limit, true));
     }
 
     private long maxWaitMillis(Exchange exchange) {

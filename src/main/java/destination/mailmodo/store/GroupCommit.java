@@ -102,21 +102,12 @@ final class GroupCommit implements DataSource, AutoCloseable {
                     return null; // the committer's
                 case "rollback":
                     throw new SQLFeatureNotSupportedException("operations of the embedded store are committed together");
-                case "prepareStatement", "createStatement", "prepareCall":
-                    if (returned) {
-                        throw new SQLException("connection returned");
-                    }
-                    if (args == null || !(args[0] instanceof String sql) || !sql.stripLeading().regionMatches(true, 0, "SELECT", 0, 6)) {
-                        wrote.get()[0] = true;
-                    }
-                    try {
-                        return method.invoke(connection, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
                 default:
                     if (returned) {
                         throw new SQLException("connection returned");
+                    }
+                    if (writes(method, args)) {
+                        wrote.get()[0] = true;
                     }
                     try {
                         return method.invoke(connection, args);
@@ -125,6 +116,15 @@ final class GroupCommit implements DataSource, AutoCloseable {
                     }
             }
         }
+    }
+
+    /** Whether a statement may change the store: anything but a SELECT (a read alone waits for no commit). */
+    private static boolean writes(Method method, Object[] args) {
+        return switch (method.getName()) {
+            case "prepareStatement", "createStatement", "prepareCall" ->
+                    args == null || !(args[0] instanceof String sql) || !sql.stripLeading().regionMatches(true, 0, "SELECT", 0, 6);
+            default -> false;
+        };
     }
 
     /** Ends an operation's turn on the connection: its ticket. */

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -66,12 +68,12 @@ public class Store {
      * Runs several store operations of this thread as one: on the embedded store they share one commit (one
      * wait for the disk instead of one per operation); on PostgreSQL each commits as usual.
      */
-    public <T> T inOneCommit(java.util.function.Supplier<T> operations) {
+    public <T> T inOneCommit(Supplier<T> operations) {
         if (!(dataSource instanceof GroupCommit)) {
             return operations.get();
         }
         T result;
-        try (java.sql.Connection held = dataSource.getConnection()) {
+        try (Connection held = dataSource.getConnection()) {
             result = operations.get();
         } catch (SQLException e) {
             throw new StoreUnavailable(e);
