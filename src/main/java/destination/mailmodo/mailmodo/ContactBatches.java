@@ -2,6 +2,7 @@ package destination.mailmodo.mailmodo;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,6 +24,7 @@ import destination.mailmodo.store.KnownContacts;
 import destination.mailmodo.store.Recipients;
 import destination.mailmodo.store.Store;
 import destination.mailmodo.store.StoreUnavailable;
+import destination.mailmodo.store.UnrecordedOutcomes;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -48,9 +50,11 @@ public class ContactBatches {
     private final Outcomes outcomes;
     private final ObjectMapper json;
     private final Store store;
+    private final UnrecordedOutcomes unrecorded;
 
     public ContactBatches(RequestBudget budget, Deduplication dedupe, Recipients recipients, KnownContacts knownContacts,
-            DeadLetterChannel deadLetterChannel, Outcomes outcomes, ObjectMapper json, Store store) {
+            DeadLetterChannel deadLetterChannel, Outcomes outcomes, ObjectMapper json, Store store, UnrecordedOutcomes unrecorded) {
+        this.unrecorded = unrecorded;
         this.budget = budget;
         this.dedupe = dedupe;
         this.recipients = recipients;
@@ -123,36 +127,60 @@ public class ContactBatches {
         return exchange.getProperty(CALL, ContactBatchCall.class).decided();
     }
 
-    /** Mailmodo answered 2xx: refused emails (207) are dead letters, every other identify is delivered and learned. */
+    /**
+     * Mailmodo answered 2xx: refused emails (207) are dead letters, every other identify is delivered and learned.
+     * Nothing Mailmodo took is answered as anything but delivered: if the store cannot record it, it waits in
+     * memory until it can ({@link UnrecordedOutcomes}), so the sender's redelivery never sends it again.
+     */
     public List<EventResult> complete(Exchange exchange) {
         ContactBatchCall call = exchange.getProperty(CALL, ContactBatchCall.class);
         TenantKey tenantKey = exchange.getProperty("tenantKey", TenantKey.class);
         Map<String, String> refused = refusedEmails(exchange.getMessage().getBody(String.class));
         List<EventResult> results = new ArrayList<>(call.decided());
-        store.inOneCommit(() -> {
-            for (ContactBatchCall.Pending identify : call.pending()) {
-                String reason = refused.get(identify.contact().email().toLowerCase(Locale.ROOT));
-                Outcome outcome;
-                if (reason != null) {
-                    outcome = deadLetterChannel.keepOne(exchange, identify.event(),
-                            Outcome.rejected("mailmodo_rejected", "Mailmodo rejected the contact: " + reason));
-                } else {
-                    outcome = learned(identify, tenantKey);
-                }
-                results.add(outcomes.result(exchange, identify.event(), outcome, identify.claimed()));
+        List<ContactBatchCall.Pending> accepted = new ArrayList<>();
+        Map<ContactBatchCall.Pending, String> rejected = new LinkedHashMap<>();
+        for (ContactBatchCall.Pending identify : call.pending()) {
+            String reason = refused.get(identify.contact().email().toLowerCase(Locale.ROOT));
+            if (reason != null) {
+                rejected.put(identify, reason);
+            } else {
+                accepted.add(identify);
             }
-            return null;
-        });
+        }
+        if (!accepted.isEmpty()) {
+            try {
+                unrecorded.inOneCommit(store, () -> {
+                    for (ContactBatchCall.Pending identify : accepted) {
+                        knownContacts.learnFromIdentify(identify.event(), tenantKey, identify.contact().email());
+                        results.add(outcomes.result(exchange, identify.event(), Outcome.delivered(), identify.claimed()));
+                    }
+                    return null;
+                });
+            } catch (StoreUnavailable commitFailed) {
+                // every write of that commit now waits in memory: those identifies stay delivered
+            }
+        }
+        if (!rejected.isEmpty()) {
+            results.addAll(keepRejected(exchange, rejected));
+        }
         return results;
     }
 
-    private Outcome learned(ContactBatchCall.Pending identify, TenantKey tenantKey) {
+    /** Contacts a 207 refused: dead letters kept in one commit; if it fails, the sender retries them (503). */
+    private List<EventResult> keepRejected(Exchange exchange, Map<ContactBatchCall.Pending, String> rejected) {
+        Map<ContactBatchCall.Pending, Outcome> decided = new LinkedHashMap<>();
         try {
-            knownContacts.learnFromIdentify(identify.event(), tenantKey, identify.contact().email());
-            return Outcome.delivered();
+            store.inOneCommit(() -> {
+                rejected.forEach((identify, reason) -> decided.put(identify, deadLetterChannel.keepOne(exchange, identify.event(),
+                        Outcome.rejected("mailmodo_rejected", "Mailmodo rejected the contact: " + reason))));
+                return null;
+            });
         } catch (StoreUnavailable down) {
-            return down.outcome();
+            rejected.keySet().forEach(identify -> decided.put(identify, down.outcome()));
         }
+        List<EventResult> results = new ArrayList<>();
+        decided.forEach((identify, outcome) -> results.add(outcomes.result(exchange, identify.event(), outcome, identify.claimed())));
+        return results;
     }
 
     /** A 207's {@code errors: [{email, "failure reason"}]}, by lower-cased email. */

@@ -288,8 +288,8 @@ public class Outcomes {
                 outcome.status(), outcome.reason() == null ? "-" : outcome.reason(), RequestBudget.elapsedMillis(exchange));
     }
 
-    // sender-controlled text: bounded and on one line
-    static String loggable(String value) {
+    /** Sender-controlled text as logs may carry it: bounded and on one line. */
+    public static String loggable(String value) {
         if (value == null) {
             return "-";
         }

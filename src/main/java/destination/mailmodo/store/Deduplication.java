@@ -12,7 +12,6 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
-import org.jboss.logging.Logger;
 
 /**
  * The idempotent consumer of the event route (DESIGN §4, §7). Camel's stock one forgets a key whenever an
@@ -28,12 +27,34 @@ public class Deduplication {
     public static final String DUPLICATE_OUTCOME = "duplicateOutcome";
     public static final String REPLAY = "replay";
 
-    private static final Logger LOG = Logger.getLogger(Deduplication.class);
-
     private final ProcessedMessages processed;
+    private final UnrecordedOutcomes unrecorded;
 
-    public Deduplication(ProcessedMessages processed) {
+    public Deduplication(ProcessedMessages processed, UnrecordedOutcomes unrecorded) {
         this.processed = processed;
+        this.unrecorded = unrecorded;
+    }
+
+    /** A dedupe key. */
+    record Key(String tenant, String messageId) {
+    }
+
+    /** A key's outcome on its way to the store: kept (delivered, rejected for good), or the claim dropped. */
+    record Settle(ProcessedMessages processed, String tenant, String messageId, Outcome outcome) implements UnrecordedOutcomes.Pending {
+
+        @Override
+        public void write() {
+            if (isFinal(outcome)) {
+                processed.complete(tenant, messageId, outcome);
+            } else {
+                processed.release(tenant, messageId);
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "dedupe key tenant=" + tenant + " messageId=" + Outcomes.loggable(messageId) + " outcome=" + outcome.status();
+        }
     }
 
     /**
@@ -47,15 +68,37 @@ public class Deduplication {
             return false; // an event refused before it had an id (not JSON) has nothing to dedupe on
         }
         boolean replay = exchange.getProperty(REPLAY, false, Boolean.class);
-        Optional<Outcome> seen = answerFor(replay ? processed.claimForReplay(tenant(exchange), event.messageId())
-                : processed.claim(tenant(exchange), event.messageId()));
+        String tenant = tenant(exchange);
+        Optional<Outcome> seen = unrecordedAnswer(tenant, event.messageId(), replay).or(() -> answerFor(replay
+                ? processed.claimForReplay(tenant, event.messageId()) : processed.claim(tenant, event.messageId())));
         seen.ifPresentOrElse(answer -> exchange.setProperty(DUPLICATE_OUTCOME, answer), () -> exchange.setProperty(CLAIMED, true));
         return seen.isPresent();
     }
 
     /** @return the answer for a duplicate, or empty when this caller now holds the claim */
     public Optional<Outcome> claim(String tenant, String messageId) {
-        return answerFor(processed.claim(tenant, messageId));
+        return unrecordedAnswer(tenant, messageId, false).or(() -> answerFor(processed.claim(tenant, messageId)));
+    }
+
+    /**
+     * An outcome this process decided but the store has not recorded yet answers from memory: a delivered event is
+     * a duplicate, never a second Mailmodo call. A dropped claim not yet written (or a kept rejection a replay may
+     * take over) is written first; if the store still refuses, the sender retries.
+     */
+    private Optional<Outcome> unrecordedAnswer(String tenant, String messageId, boolean replay) {
+        Key key = new Key(tenant, messageId);
+        Optional<UnrecordedOutcomes.Pending> waiting = unrecorded.find(key);
+        if (waiting.isEmpty()) {
+            return Optional.empty();
+        }
+        Outcome outcome = ((Settle) waiting.get()).outcome();
+        if (isFinal(outcome) && !(replay && outcome.httpStatus() != 200)) {
+            return answerFor(new AlreadyDone(outcome));
+        }
+        if (!unrecorded.writeNow(key)) {
+            throw new StoreUnavailable(null);
+        }
+        return Optional.empty();
     }
 
     private static Optional<Outcome> answerFor(ProcessedMessages.Claim claim) {
@@ -73,20 +116,11 @@ public class Deduplication {
 
     /**
      * Delivered or permanently rejected: the outcome is kept. Anything the sender should retry: the claim is
-     * dropped. A store failure here does not change the sender's answer (the event's fate is already decided);
-     * an unreleased claim expires with its lease.
+     * dropped. A store failure here does not change the sender's answer (the event's fate is already decided):
+     * the outcome waits in memory until the store records it, and answers redeliveries meanwhile.
      */
     public void settle(String tenant, String messageId, Outcome outcome) {
-        try {
-            if (isFinal(outcome)) {
-                processed.complete(tenant, messageId, outcome);
-            } else {
-                processed.release(tenant, messageId);
-            }
-        } catch (StoreUnavailable down) {
-            LOG.errorf("dedupe key not settled (%s): a redelivery may be processed again", down.getCause() == null
-                    ? "store unavailable" : down.getCause().getClass().getName());
-        }
+        unrecorded.record(new Key(tenant, messageId), new Settle(processed, tenant, messageId, outcome));
     }
 
     /** Whether this exchange holds the claim of its event's key; taken, so it is settled once. */

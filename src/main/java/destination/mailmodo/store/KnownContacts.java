@@ -5,6 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import javax.sql.DataSource;
@@ -33,32 +35,75 @@ public class KnownContacts {
             INSERT INTO known_contact (tenant, id_kind, id, email, seen_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (tenant, id_kind, id) DO UPDATE SET email = excluded.email, seen_at = excluded.seen_at
             WHERE excluded.seen_at >= known_contact.seen_at""";
-    private static final String FIND = "SELECT email FROM known_contact WHERE tenant = ? AND id_kind = ? AND id = ?";
+    private static final String FIND = "SELECT email, seen_at FROM known_contact WHERE tenant = ? AND id_kind = ? AND id = ?";
 
     private final DataSource dataSource;
+    private final UnrecordedOutcomes unrecorded;
 
     @Inject
-    public KnownContacts(Store store) {
-        this(store.dataSource());
+    public KnownContacts(Store store, UnrecordedOutcomes unrecorded) {
+        this(store.dataSource(), unrecorded);
     }
 
-    public KnownContacts(DataSource dataSource) {
+    public KnownContacts(DataSource dataSource, UnrecordedOutcomes unrecorded) {
         this.dataSource = dataSource;
+        this.unrecorded = unrecorded;
     }
 
-    /** Called once Mailmodo accepted the identify. */
+    /** A known-contact row. */
+    record Key(String tenant, String kind, String id) {
+    }
+
+    /** An email learned from an accepted identify, on its way to the store. */
+    record Learned(KnownContacts contacts, Key key, String email, Instant seenAt) implements UnrecordedOutcomes.Pending {
+
+        @Override
+        public void write() {
+            try (Connection connection = contacts.dataSource.getConnection()) {
+                upsert(connection, key.tenant(), key.kind(), key.id(), email, seenAt);
+            } catch (SQLException e) {
+                throw new StoreUnavailable(e);
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "known contact tenant=" + key.tenant(); // the id may be an email: never logged
+        }
+
+        @Override
+        public UnrecordedOutcomes.Pending keptOver(UnrecordedOutcomes.Pending waiting) {
+            return waiting instanceof Learned earlier && earlier.seenAt.isAfter(seenAt) ? earlier : this;
+        }
+    }
+
+    /**
+     * Called once Mailmodo accepted the identify. Never fails: when the store refuses, the contact waits in memory
+     * until it is recorded (and tracks use it meanwhile), so the identify is not sent to Mailmodo again.
+     */
     public void learnFromIdentify(SegmentEvent event, TenantKey tenant, String email) {
         Instant seenAt = EventTime.of(event.json()).orElseGet(Instant::now);
-        learn(tenant.tenant(), event.userId(), event.anonymousId(), email, seenAt);
+        for (Key key : keys(tenant.tenant(), event.userId(), event.anonymousId())) {
+            unrecorded.record(key, new Learned(this, key, email, seenAt));
+        }
     }
 
+    private static List<Key> keys(String tenant, String userId, String anonymousId) {
+        List<Key> keys = new ArrayList<>(2);
+        if (userId != null && !userId.isBlank()) {
+            keys.add(new Key(tenant, USER, userId));
+        }
+        if (anonymousId != null && !anonymousId.isBlank()) {
+            keys.add(new Key(tenant, ANONYMOUS, anonymousId));
+        }
+        return keys;
+    }
+
+    /** Records both ids now, or throws {@link StoreUnavailable}. */
     public void learn(String tenant, String userId, String anonymousId, String email, Instant seenAt) {
         try (Connection connection = dataSource.getConnection()) {
-            if (userId != null && !userId.isBlank()) {
-                upsert(connection, tenant, USER, userId, email, seenAt);
-            }
-            if (anonymousId != null && !anonymousId.isBlank()) {
-                upsert(connection, tenant, ANONYMOUS, anonymousId, email, seenAt);
+            for (Key key : keys(tenant, userId, anonymousId)) {
+                upsert(connection, tenant, key.kind(), key.id(), email, seenAt);
             }
         } catch (SQLException e) {
             throw new StoreUnavailable(e);
@@ -74,17 +119,36 @@ public class KnownContacts {
         return find(tenant, USER, userId).or(() -> find(tenant, ANONYMOUS, anonymousId));
     }
 
+    /** The stored email, or the one learned here and not yet recorded when that is newer (or the store is down). */
     private Optional<String> find(String tenant, String kind, String id) {
         if (id == null || id.isBlank()) {
             return Optional.empty();
         }
+        Optional<Learned> waiting = unrecorded.find(new Key(tenant, kind, id)).map(Learned.class::cast);
+        Optional<Learned> stored;
+        try {
+            stored = stored(tenant, kind, id);
+        } catch (StoreUnavailable down) {
+            if (waiting.isPresent()) {
+                return waiting.map(Learned::email);
+            }
+            throw down;
+        }
+        if (waiting.isPresent() && (stored.isEmpty() || !stored.get().seenAt().isAfter(waiting.get().seenAt()))) {
+            return waiting.map(Learned::email);
+        }
+        return stored.map(Learned::email);
+    }
+
+    private Optional<Learned> stored(String tenant, String kind, String id) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(FIND)) {
             select.setString(1, tenant);
             select.setString(2, kind);
             select.setString(3, id);
             try (ResultSet row = select.executeQuery()) {
-                return row.next() ? Optional.of(row.getString(1)) : Optional.empty();
+                return row.next() ? Optional.of(new Learned(this, null, row.getString(1), Instant.ofEpochMilli(row.getLong(2))))
+                        : Optional.empty();
             }
         } catch (SQLException e) {
             throw new StoreUnavailable(e);

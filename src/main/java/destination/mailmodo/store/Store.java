@@ -16,6 +16,7 @@ import io.quarkus.arc.InjectableInstance;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.inject.Any;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -33,6 +34,7 @@ public class Store {
     private final String kind;
     private final DataSource dataSource;
 
+    @Inject
     public Store(@ConfigProperty(name = "destination.store") String kind,
             @ConfigProperty(name = "destination.data-dir") String dataDir,
             @Any InjectableInstance<AgroalDataSource> dataSources) {
@@ -55,6 +57,12 @@ public class Store {
             }
             default -> throw new ConfigurationException("invalid setting destination.store: must be embedded or postgresql, got \"" + kind + "\"");
         }
+    }
+
+    /** A store over a data source already open: the embedded one when it commits in groups. */
+    Store(DataSource dataSource) {
+        this.kind = dataSource instanceof GroupCommit ? EMBEDDED : POSTGRESQL;
+        this.dataSource = dataSource;
     }
 
     @PreDestroy

@@ -29,11 +29,11 @@ class KnownContactsTest {
 
     @Test
     void contactsSurviveClosingAndReopeningTheFile() throws Exception {
-        KnownContacts before = new KnownContacts(open());
+        KnownContacts before = new KnownContacts(open(), new UnrecordedOutcomes(java.time.Duration.ofSeconds(30)));
         before.learn("tenant-a", "u1", "anon-1", "one@example.com", Instant.parse("2026-01-01T00:00:00Z"));
 
         // a new data source on the same file: nothing kept in memory, only what reached the file
-        KnownContacts after = new KnownContacts(open());
+        KnownContacts after = new KnownContacts(open(), new UnrecordedOutcomes(java.time.Duration.ofSeconds(30)));
         assertEquals(Optional.of("one@example.com"), after.emailOf("tenant-a", "u1", null));
         assertEquals(Optional.of("one@example.com"), after.emailOf("tenant-a", null, "anon-1"));
         assertEquals(Optional.of("one@example.com"), after.emailOfUser("tenant-a", "u1"));
@@ -43,7 +43,7 @@ class KnownContactsTest {
     void anUnreachableStoreIsRetryableNotAnInternalError() {
         SQLiteDataSource nowhere = new SQLiteDataSource();
         nowhere.setUrl("jdbc:sqlite:" + dataDir.resolve("missing-dir").resolve("x.db"));
-        KnownContacts contacts = new KnownContacts(nowhere);
+        KnownContacts contacts = new KnownContacts(nowhere, new UnrecordedOutcomes(java.time.Duration.ofSeconds(30)));
         StoreUnavailable down = assertThrows(StoreUnavailable.class, () -> contacts.emailOfUser("t", "u1"));
         assertEquals(503, down.outcome().httpStatus());
         assertEquals("store_unavailable", down.outcome().reason());
@@ -52,7 +52,7 @@ class KnownContactsTest {
 
     @Test
     void newestIdentifyByEventTimeWins() {
-        KnownContacts contacts = new KnownContacts(open());
+        KnownContacts contacts = new KnownContacts(open(), new UnrecordedOutcomes(java.time.Duration.ofSeconds(30)));
         contacts.learn("t", "u1", null, "new@example.com", Instant.parse("2026-03-01T00:00:00Z"));
         contacts.learn("t", "u1", null, "old@example.com", Instant.parse("2026-02-01T00:00:00Z"));
         assertEquals(Optional.of("new@example.com"), contacts.emailOfUser("t", "u1"));
@@ -62,7 +62,7 @@ class KnownContactsTest {
 
     @Test
     void tenantsAndIdKindsAreSeparate() {
-        KnownContacts contacts = new KnownContacts(open());
+        KnownContacts contacts = new KnownContacts(open(), new UnrecordedOutcomes(java.time.Duration.ofSeconds(30)));
         contacts.learn("tenant-a", "same", null, "a@example.com", Instant.EPOCH);
         contacts.learn("tenant-b", null, "same", "b@example.com", Instant.EPOCH);
         assertEquals(Optional.of("a@example.com"), contacts.emailOf("tenant-a", "same", "same"));
@@ -73,7 +73,7 @@ class KnownContactsTest {
 
     @Test
     void userIdWinsOverAnonymousId() {
-        KnownContacts contacts = new KnownContacts(open());
+        KnownContacts contacts = new KnownContacts(open(), new UnrecordedOutcomes(java.time.Duration.ofSeconds(30)));
         contacts.learn("t", "u9", null, "user@example.com", Instant.EPOCH);
         contacts.learn("t", null, "a9", "anon@example.com", Instant.EPOCH);
         assertEquals(Optional.of("user@example.com"), contacts.emailOf("t", "u9", "a9"));
