@@ -83,7 +83,8 @@ public class DeliveryCounters {
         Integer code = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         Throwable failure = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String status = code != null ? code.toString()
+        String status = exchange.getProperty(MailmodoCallDeadline.CUT) != null ? "timeout"
+                : code != null ? code.toString()
                 : failure instanceof java.io.InterruptedIOException || (failure != null && failure.getCause() instanceof java.io.InterruptedIOException)
                         ? "timeout" : "io_error";
         String path = exchange.getProperty("mailmodoPath", String.class);

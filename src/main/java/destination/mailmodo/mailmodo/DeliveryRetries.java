@@ -10,6 +10,7 @@ import destination.mailmodo.segment.SingleEvent;
 import destination.mailmodo.segment.RequestBudget;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -40,8 +41,7 @@ public class DeliveryRetries {
         if (failure == null) {
             failure = exchange.getException();
         }
-        // a response timeout is ambiguous (the call may have landed); a connect timeout never left
-        if (causedBy(failure, InterruptedIOException.class) != null && causedBy(failure, ConnectTimeoutException.class) == null) {
+        if (ambiguous(exchange, failure)) {
             SingleEvent event = Outcomes.event(exchange);
             counters.ambiguous(event != null ? event.type() : "identify"); // no single event: a contact batch
         }
@@ -69,6 +69,19 @@ public class DeliveryRetries {
             throw new EventRejected(Outcome.notReached());
         }
         exchange.setProperty(ATTEMPTS, exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1);
+    }
+
+    /**
+     * A call that may have reached Mailmodo without an answer coming back: a response timeout, or a call its
+     * deadline cut once connected. A connect timeout, or a cut while waiting for a pooled connection, never left.
+     */
+    static boolean ambiguous(Exchange exchange, Throwable failure) {
+        Object cut = exchange.getProperty(MailmodoCallDeadline.CUT);
+        if (cut != null) {
+            return cut == MailmodoCallDeadline.Cut.UNANSWERED;
+        }
+        return causedBy(failure, InterruptedIOException.class) != null && causedBy(failure, ConnectTimeoutException.class) == null
+                && causedBy(failure, ConnectionRequestTimeoutException.class) == null;
     }
 
     private static <T extends Throwable> T causedBy(Throwable failure, Class<T> type) {

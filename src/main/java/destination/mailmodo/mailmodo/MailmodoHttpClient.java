@@ -9,15 +9,27 @@ import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 /**
  * The HTTP client of the Mailmodo calls (kamelet's endpoint only, not every http endpoint of a hub):
  * no automatic re-execution — the client would silently retry 429/503 outside the request's budget and the
- * rate limit — and no cookie store, which would carry one tenant's cookies into another tenant's calls.
+ * rate limit — no cookie store, which would carry one tenant's cookies into another tenant's calls, and every
+ * call ends by its deadline ({@link MailmodoCallDeadline}). The pool is sized on the kamelet's endpoint.
  */
 @ApplicationScoped
 @Named("mailmodoHttpClient")
 @RegisterForReflection
 public class MailmodoHttpClient implements HttpClientConfigurer {
 
+    private final MailmodoCallDeadline deadline;
+
+    public MailmodoHttpClient(MailmodoCallDeadline deadline) {
+        this.deadline = deadline;
+    }
+
     @Override
     public void configureHttpClient(HttpClientBuilder clientBuilder) {
-        clientBuilder.disableAutomaticRetries().disableCookieManagement();
+        clientBuilder.disableAutomaticRetries().disableCookieManagement()
+                // first in the chain: the deadline covers the wait for a pooled connection too
+                .addExecInterceptorFirst("mailmodo-call-deadline", (request, scope, chain) -> {
+                    deadline.started(scope);
+                    return chain.proceed(request, scope);
+                });
     }
 }

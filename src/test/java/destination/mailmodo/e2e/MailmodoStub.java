@@ -21,7 +21,9 @@ public class MailmodoStub implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         if (server == null) {
-            server = new WireMockServer(options().dynamicPort());
+            // threads enough that Mailmodo never queues a call: a stalled answer is held, not left unread
+            server = new WireMockServer(options().dynamicPort().containerThreads(300)
+                    .asynchronousResponseEnabled(true).asynchronousResponseThreads(50));
             server.start();
             server.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(200)
                     .withHeader("Content-Type", "application/json")
