@@ -1,63 +1,32 @@
 package destination.mailmodo;
 
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Two instances of the packaged jar on one PostgreSQL database (destination.store=postgresql, same jar, no
  * rebuild): what one learns the other uses, a messageId sent to both reaches Mailmodo once, a restart keeps it.
  */
-class SharedStoreIT {
+class SharedStoreIT extends OnSharedDatabase {
 
     private static final String KEY = "mmkey-test-SHARED-IT";
-    private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private WireMockServer mailmodo;
-    private String database;
-
-    @BeforeEach
-    void start() throws Exception {
-        mailmodo = new WireMockServer(options().dynamicPort());
-        mailmodo.start();
-        mailmodo.stubFor(WireMock.any(WireMock.anyUrl())
-                .willReturn(WireMock.aResponse().withStatus(200).withBody("{\"success\":true}").withFixedDelay(300)));
-        database = "mailmodo_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        sql("CREATE DATABASE " + database);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        mailmodo.stop();
-        sql("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-    }
-
-    private static void sql(String statement) throws Exception {
-        try (Connection connection = DriverManager.getConnection(ADMIN_URL, "postgres", ""); Statement run = connection.createStatement()) {
-            run.execute(statement);
-        }
+    @Override
+    protected int mailmodoDelayMillis() {
+        return 300;
     }
 
     private PackagedApp instance(String name) throws Exception {
-        return PackagedApp.start("shared-" + name, "mailmodo.base-url=" + mailmodo.baseUrl(), "destination.store=postgresql",
-                "destination.store.url=jdbc:postgresql://127.0.0.1:5432/" + database, "destination.store.username=postgres",
-                "destination.data-dir=target/shared-it-unused");
+        return PackagedApp.start("shared-" + name, database.settings("mailmodo.base-url=" + mailmodo.baseUrl()));
     }
 
     private int addEventCalls() {

@@ -75,6 +75,8 @@ public class ContactBatches {
         // decided (and kept) in one commit: only once it is on disk do the decisions count; if it fails, nothing
         // was kept or claimed, and every identify is answered as the store's failure (the sender retries)
         ContactBatchCall staged = new ContactBatchCall();
+        // what waits in memory for these keys is written first, on its own: the shared commit below may fail
+        dedupe.writeWaiting(tenantKey.tenant(), batch.events().stream().map(SegmentEvent::messageId).toList());
         try {
             store.inOneCommit(() -> {
                 for (SegmentEvent event : batch.events()) {
@@ -148,22 +150,34 @@ public class ContactBatches {
             }
         }
         if (!accepted.isEmpty()) {
+            List<ContactBatchCall.Pending> recorded = new ArrayList<>();
             try {
                 unrecorded.inOneCommit(store, () -> {
                     for (ContactBatchCall.Pending identify : accepted) {
-                        knownContacts.learnFromIdentify(identify.event(), tenantKey, identify.contact().email());
-                        results.add(outcomes.result(exchange, identify.event(), Outcome.delivered(), identify.claimed()));
+                        results.add(delivered(exchange, identify, tenantKey));
+                        recorded.add(identify);
                     }
                     return null;
                 });
             } catch (StoreUnavailable commitFailed) {
-                // every write of that commit now waits in memory: those identifies stay delivered
+                // the writes of the failed commit wait in memory; if it never started, the rest are recorded one by
+                // one (each kept in memory if the store refuses): those identifies stay delivered either way
+                for (ContactBatchCall.Pending identify : accepted) {
+                    if (!recorded.contains(identify)) {
+                        results.add(delivered(exchange, identify, tenantKey));
+                    }
+                }
             }
         }
         if (!rejected.isEmpty()) {
             results.addAll(keepRejected(exchange, rejected));
         }
         return results;
+    }
+
+    private EventResult delivered(Exchange exchange, ContactBatchCall.Pending identify, TenantKey tenantKey) {
+        knownContacts.learnFromIdentify(identify.event(), tenantKey, identify.contact().email());
+        return outcomes.result(exchange, identify.event(), Outcome.delivered(), identify.claimed());
     }
 
     /** Contacts a 207 refused: dead letters kept in one commit; if it fails, the sender retries them (503). */

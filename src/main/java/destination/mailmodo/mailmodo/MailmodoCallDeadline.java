@@ -42,6 +42,7 @@ public class MailmodoCallDeadline {
     private static final class Call {
         final long deadlineNanos;
         volatile ScheduledFuture<?> abort;
+        volatile boolean connected;
         volatile Cut cut;
 
         Call(long deadlineNanos) {
@@ -74,13 +75,24 @@ public class MailmodoCallDeadline {
             return; // a call made outside the delivery route (a hub's own route through the kamelet)
         }
         Runnable cancel = () -> {
-            call.cut = scope.execRuntime.isEndpointAcquired() ? Cut.UNANSWERED : Cut.NO_CONNECTION;
+            call.cut = call.connected ? Cut.UNANSWERED : Cut.NO_CONNECTION;
             request.cancel();
         };
         call.abort = aborts.schedule(cancel, Math.max(0, call.deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
-    /** After the call, answered or not (delivery route's doFinally): disarms, and says on the exchange if it was cut. */
+    /** The armed call has its connection: from now on, a cut may leave a request at Mailmodo unanswered. */
+    void connected() {
+        Call call = current.get();
+        if (call != null) {
+            call.connected = true;
+        }
+    }
+
+    /**
+     * After the call, answered or not (delivery route's doFinally): disarms, and says on the exchange if the deadline
+     * cut a call that failed (a cut that came after the answer was read changes nothing).
+     */
     public void disarm(Exchange exchange) {
         Call call = current.get();
         current.remove();
@@ -91,7 +103,7 @@ public class MailmodoCallDeadline {
         if (abort != null) {
             abort.cancel(false);
         }
-        if (call.cut != null) {
+        if (call.cut != null && (exchange.getException() != null || exchange.getProperty(Exchange.EXCEPTION_CAUGHT) != null)) {
             exchange.setProperty(CUT, call.cut);
         } else {
             exchange.removeProperty(CUT);

@@ -4,6 +4,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.component.http.HttpClientConfigurer;
+import org.apache.hc.client5.http.impl.ChainElement;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 
 /**
@@ -29,6 +30,11 @@ public class MailmodoHttpClient implements HttpClientConfigurer {
                 // first in the chain: the deadline covers the wait for a pooled connection too
                 .addExecInterceptorFirst("mailmodo-call-deadline", (request, scope, chain) -> {
                     deadline.started(scope);
+                    return chain.proceed(request, scope);
+                })
+                // past the connect step: a request may now reach Mailmodo
+                .addExecInterceptorAfter(ChainElement.CONNECT.name(), "mailmodo-call-connected", (request, scope, chain) -> {
+                    deadline.connected();
                     return chain.proceed(request, scope);
                 });
     }

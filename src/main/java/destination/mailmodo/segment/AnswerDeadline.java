@@ -43,6 +43,8 @@ public class AnswerDeadline {
         router.route(path).order(Integer.MIN_VALUE).handler(context -> {
             Vertx vertx = context.vertx();
             long arrived = System.currentTimeMillis();
+            // the routes' budget runs from the same instant (set, so a sender cannot choose it)
+            context.request().headers().set(RequestBudget.ARRIVED_HEADER, Long.toString(arrived));
             long timer = vertx.setTimer(limitMillis, fired -> answerLate(context.response(), arrived));
             context.addEndHandler(ended -> vertx.cancelTimer(timer));
             context.next();

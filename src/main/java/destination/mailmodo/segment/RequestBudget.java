@@ -18,6 +18,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class RequestBudget {
 
     public static final String ARRIVED_AT = "arrivedAt";
+    /** Set by the HTTP server when a request's headers arrive (AnswerDeadline); read once, then dropped. */
+    public static final String ARRIVED_HEADER = "X-Mailmodo-Destination-Arrived";
 
     private final long budgetMillis;
     private final long attemptMillis;
@@ -30,9 +32,23 @@ public class RequestBudget {
         this.attemptMillis = connectTimeout.toMillis() + responseTimeout.toMillis();
     }
 
-    /** Marks the request's arrival; split and replayed exchanges carry it on as a property. */
+    /**
+     * Marks the request's arrival — when its headers reached the server, else when the exchange was created; split
+     * and replayed exchanges carry it on as a property.
+     */
     public void start(Exchange exchange) {
-        exchange.setProperty(ARRIVED_AT, exchange.getClock().getCreated());
+        String arrived = exchange.getMessage().getHeader(ARRIVED_HEADER, String.class);
+        long created = exchange.getClock().getCreated();
+        long at = created;
+        if (arrived != null) {
+            try {
+                at = Math.min(created, Long.parseLong(arrived));
+            } catch (NumberFormatException ignored) {
+                // only the server sets it
+            }
+            exchange.getMessage().removeHeader(ARRIVED_HEADER);
+        }
+        exchange.setProperty(ARRIVED_AT, at);
     }
 
     public static long elapsedMillis(Exchange exchange) {

@@ -1,6 +1,8 @@
 package destination.mailmodo.store;
 
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.segment.Outcomes;
@@ -29,6 +31,9 @@ public class Deduplication {
 
     private final ProcessedMessages processed;
     private final UnrecordedOutcomes unrecorded;
+    private static final int MAX_HELD = 10_000;
+    // the claims this instance holds (events in flight here): a release only drops its own claim
+    private final Map<Key, Long> held = new ConcurrentHashMap<>();
 
     public Deduplication(ProcessedMessages processed, UnrecordedOutcomes unrecorded) {
         this.processed = processed;
@@ -40,14 +45,15 @@ public class Deduplication {
     }
 
     /** A key's outcome on its way to the store: kept (delivered, rejected for good), or the claim dropped. */
-    record Settle(ProcessedMessages processed, String tenant, String messageId, Outcome outcome) implements UnrecordedOutcomes.Pending {
+    record Settle(ProcessedMessages processed, String tenant, String messageId, Outcome outcome, Long leaseUntil)
+            implements UnrecordedOutcomes.Pending {
 
         @Override
         public void write() {
             if (isFinal(outcome)) {
                 processed.complete(tenant, messageId, outcome);
             } else {
-                processed.release(tenant, messageId);
+                processed.release(tenant, messageId, leaseUntil);
             }
         }
 
@@ -69,15 +75,25 @@ public class Deduplication {
         }
         boolean replay = exchange.getProperty(REPLAY, false, Boolean.class);
         String tenant = tenant(exchange);
-        Optional<Outcome> seen = unrecordedAnswer(tenant, event.messageId(), replay).or(() -> answerFor(replay
-                ? processed.claimForReplay(tenant, event.messageId()) : processed.claim(tenant, event.messageId())));
+        Optional<Outcome> seen = unrecordedAnswer(tenant, event.messageId(), replay).or(() -> answerFor(tenant, event.messageId(),
+                replay ? processed.claimForReplay(tenant, event.messageId()) : processed.claim(tenant, event.messageId())));
         seen.ifPresentOrElse(answer -> exchange.setProperty(DUPLICATE_OUTCOME, answer), () -> exchange.setProperty(CLAIMED, true));
         return seen.isPresent();
     }
 
     /** @return the answer for a duplicate, or empty when this caller now holds the claim */
     public Optional<Outcome> claim(String tenant, String messageId) {
-        return unrecordedAnswer(tenant, messageId, false).or(() -> answerFor(processed.claim(tenant, messageId)));
+        return unrecordedAnswer(tenant, messageId, false).or(() -> answerFor(tenant, messageId, processed.claim(tenant, messageId)));
+    }
+
+    /**
+     * Before several keys are claimed in one shared commit: what waits in memory for them is written first, on its
+     * own, so a failure of that commit cannot take it along.
+     */
+    public void writeWaiting(String tenant, Iterable<String> messageIds) {
+        for (String messageId : messageIds) {
+            unrecorded.writeNow(new Key(tenant, messageId));
+        }
     }
 
     /**
@@ -93,7 +109,7 @@ public class Deduplication {
         }
         Outcome outcome = ((Settle) waiting.get()).outcome();
         if (isFinal(outcome) && !(replay && outcome.httpStatus() != 200)) {
-            return answerFor(new AlreadyDone(outcome));
+            return answerFor(tenant, messageId, new AlreadyDone(outcome));
         }
         if (!unrecorded.writeNow(key)) {
             throw new StoreUnavailable(null);
@@ -101,7 +117,15 @@ public class Deduplication {
         return Optional.empty();
     }
 
-    private static Optional<Outcome> answerFor(ProcessedMessages.Claim claim) {
+    private Optional<Outcome> answerFor(String tenant, String messageId, ProcessedMessages.Claim claim) {
+        if (claim instanceof ProcessedMessages.Claimed mine) {
+            if (held.size() > MAX_HELD) {
+                long now = System.currentTimeMillis();
+                held.values().removeIf(leaseUntil -> leaseUntil < now); // claims never settled (their lease is over)
+            }
+            held.put(new Key(tenant, messageId), mine.leaseUntil());
+            return Optional.empty();
+        }
         if (claim instanceof AlreadyDone done) {
             return Optional.of(done.outcome().httpStatus() == 200
                     ? new Outcome(200, "duplicate", "duplicate", "duplicate of an event already delivered", null)
@@ -120,7 +144,8 @@ public class Deduplication {
      * the outcome waits in memory until the store records it, and answers redeliveries meanwhile.
      */
     public void settle(String tenant, String messageId, Outcome outcome) {
-        unrecorded.record(new Key(tenant, messageId), new Settle(processed, tenant, messageId, outcome));
+        Key key = new Key(tenant, messageId);
+        unrecorded.record(key, new Settle(processed, tenant, messageId, outcome, held.remove(key)));
     }
 
     /** Whether this exchange holds the claim of its event's key; taken, so it is settled once. */

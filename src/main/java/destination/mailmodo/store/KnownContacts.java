@@ -72,8 +72,8 @@ public class KnownContacts {
         }
 
         @Override
-        public UnrecordedOutcomes.Pending keptOver(UnrecordedOutcomes.Pending waiting) {
-            return waiting instanceof Learned earlier && earlier.seenAt.isAfter(seenAt) ? earlier : this;
+        public boolean supersedes(UnrecordedOutcomes.Pending other) {
+            return !(other instanceof Learned earlier && earlier.seenAt.isAfter(seenAt)); // the newest identify wins
         }
     }
 

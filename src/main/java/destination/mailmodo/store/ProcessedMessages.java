@@ -32,7 +32,8 @@ public class ProcessedMessages {
     public sealed interface Claim permits Claimed, AlreadyDone, InFlight {
     }
 
-    public record Claimed() implements Claim {
+    /** This caller holds the key; {@code leaseUntil} tells its claim from a later one that took the key over. */
+    public record Claimed(long leaseUntil) implements Claim {
     }
 
     public record AlreadyDone(Outcome outcome) implements Claim {
@@ -63,6 +64,8 @@ public class ProcessedMessages {
                    status = excluded.status, reason = excluded.reason, message = excluded.message,
                    lease_until = 0, expires_at = excluded.expires_at""";
     private static final String RELEASE = "DELETE FROM processed_message WHERE tenant = ? AND message_id = ? AND state = 'in_flight'";
+    // only the claim this caller made: a late release never drops a claim another attempt took over since
+    private static final String RELEASE_OWN = RELEASE + " AND lease_until = ?";
     private static final String PURGE = "DELETE FROM processed_message WHERE expires_at < ?";
 
     private final DataSource dataSource;
@@ -97,7 +100,7 @@ public class ProcessedMessages {
                 long now = System.currentTimeMillis();
                 if (update(connection, INSERT, tenant, messageId, now + leaseMillis, now + ttlMillis) == 1
                         || update(connection, takeOver, now + leaseMillis, now + ttlMillis, tenant, messageId, now, now) == 1) {
-                    return new Claimed();
+                    return new Claimed(now + leaseMillis);
                 }
                 Optional<Claim> existing = find(connection, tenant, messageId);
                 if (existing.isPresent()) {
@@ -122,8 +125,17 @@ public class ProcessedMessages {
 
     /** A retryable failure: forget the claim so the sender's redelivery is processed. */
     public void release(String tenant, String messageId) {
+        release(tenant, messageId, null);
+    }
+
+    /** Forgets the claim made with {@code leaseUntil} (any in-flight claim of the key when null). */
+    public void release(String tenant, String messageId, Long leaseUntil) {
         try (Connection connection = dataSource.getConnection()) {
-            update(connection, RELEASE, tenant, messageId);
+            if (leaseUntil == null) {
+                update(connection, RELEASE, tenant, messageId);
+            } else {
+                update(connection, RELEASE_OWN, tenant, messageId, leaseUntil);
+            }
         } catch (SQLException e) {
             throw new StoreUnavailable(e);
         }

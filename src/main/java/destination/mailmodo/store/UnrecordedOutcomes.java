@@ -1,10 +1,12 @@
 package destination.mailmodo.store;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -27,7 +30,8 @@ import org.jboss.logging.Logger;
  * that the store refused to record (outage, lock, full disk). They are never forgotten while the process lives:
  * kept here and written as soon as the store answers again, retried well inside {@code destination.dedupe-lease}
  * so no other attempt can take the event over meanwhile; until then the dedupe and the known-contact reads answer
- * from here. A crash loses what is here (the README's "ambiguous" case): a gauge and readiness show it.
+ * from here. A crash loses what is here (the README's "ambiguous" case): a gauge and readiness show it. A write the
+ * store refuses for good (a value it cannot hold) is not kept: it is logged and counted, never retried forever.
  */
 @Singleton
 public class UnrecordedOutcomes {
@@ -38,24 +42,34 @@ public class UnrecordedOutcomes {
         /** Writes it to the store; throws {@link StoreUnavailable} when the store does not take it. */
         void write();
 
-        /** For the shutdown log: ids only, never an email or a trait. */
+        /** For the logs: ids only, never an email or a trait. */
         String describe();
 
-        /** When a write for the same key is already waiting: which one to keep (the newest by default). */
-        default Pending keptOver(Pending waiting) {
-            return this;
+        /** Whether this write, of the same key, supersedes {@code other} (the newest decision by default). */
+        default boolean supersedes(Pending other) {
+            return true;
+        }
+    }
+
+    /** A kept write, and the lock that lets one writer at a time try it. */
+    private record Waiting(Pending write, ReentrantLock lock) {
+        Waiting(Pending write) {
+            this(write, new ReentrantLock());
         }
     }
 
     private static final Logger LOG = Logger.getLogger(UnrecordedOutcomes.class);
     private static final long SHUTDOWN_WRITE_MILLIS = 3000;
+    // a request waits at most this long for the writer's attempt at the same key (the sender retries after)
+    private static final long WRITE_NOW_WAIT_MILLIS = 1000;
+    // SQL state classes of a value the store can never hold: data (22), constraint (23), syntax/access (42), limits (54)
+    private static final Set<String> REFUSED_FOR_GOOD = Set.of("22", "23", "42", "54");
 
-    private final Map<Object, Pending> waiting = new ConcurrentHashMap<>();
-    // one write of a waiting entry at a time: a retry never lands after a newer decision for the same key
-    private final ReentrantLock writing = new ReentrantLock();
-    // the writes of the current Store.inOneCommit on this thread: kept here if that commit fails
+    private final Map<Object, Waiting> waiting = new ConcurrentHashMap<>();
+    // the writes of the current inOneCommit on this thread: kept here if that commit fails
     private final ThreadLocal<List<Map.Entry<Object, Pending>>> commitScope = new ThreadLocal<>();
     private final long retryMillis;
+    private final Counter dropped;
     private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "unrecorded-outcomes-writer");
         thread.setDaemon(true);
@@ -65,15 +79,21 @@ public class UnrecordedOutcomes {
 
     @Inject
     public UnrecordedOutcomes(@ConfigProperty(name = "destination.dedupe-lease") Duration lease, MeterRegistry registry) {
-        this(lease);
+        this(lease, Counter.builder("mailmodo.destination.unrecordable.outcomes")
+                .description("Outcomes the state store refused for good (a value it cannot hold): logged, not kept").register(registry));
         Gauge.builder("mailmodo.destination.unrecorded.outcomes", this, UnrecordedOutcomes::size)
                 .description("Outcomes decided but not yet recorded in the state store (lost if the process crashes)")
                 .register(registry);
     }
 
     public UnrecordedOutcomes(Duration lease) {
+        this(lease, (Counter) null);
+    }
+
+    private UnrecordedOutcomes(Duration lease, Counter dropped) {
         // a tenth of the lease, at most a quarter second: written long before another attempt could take the key over
         this.retryMillis = Math.max(10, Math.min(250, lease.toMillis() / 10));
+        this.dropped = dropped;
     }
 
     /**
@@ -84,14 +104,14 @@ public class UnrecordedOutcomes {
         try {
             write.write();
         } catch (RuntimeException refused) {
-            keep(key, write);
+            keep(key, write, refused);
             return;
         }
         List<Map.Entry<Object, Pending>> scope = commitScope.get();
         if (scope != null) {
             scope.add(Map.entry(key, write));
         } else {
-            forget(key);
+            written(key, write);
         }
     }
 
@@ -104,10 +124,10 @@ public class UnrecordedOutcomes {
         commitScope.set(scope);
         try {
             T result = store.inOneCommit(operations);
-            scope.forEach(written -> forget(written.getKey()));
+            scope.forEach(done -> written(done.getKey(), done.getValue()));
             return result;
         } catch (StoreUnavailable commitFailed) {
-            scope.forEach(written -> keep(written.getKey(), written.getValue()));
+            scope.forEach(done -> keep(done.getKey(), done.getValue(), commitFailed));
             throw commitFailed;
         } finally {
             commitScope.remove();
@@ -116,51 +136,73 @@ public class UnrecordedOutcomes {
 
     /** The write waiting for this key, if the store refused it. */
     public Optional<Pending> find(Object key) {
-        return waiting.isEmpty() ? Optional.empty() : Optional.ofNullable(waiting.get(key));
+        if (waiting.isEmpty()) {
+            return Optional.empty();
+        }
+        Waiting kept = waiting.get(key);
+        return kept == null ? Optional.empty() : Optional.of(kept.write());
     }
 
     /** Writes what waits for this key now; true when nothing waits for it any more. */
     public boolean writeNow(Object key) {
-        return waiting.isEmpty() || writeWaiting(key);
+        if (waiting.isEmpty()) {
+            return true;
+        }
+        Waiting kept = waiting.get(key);
+        return kept == null || writeWaiting(key, kept, WRITE_NOW_WAIT_MILLIS);
     }
 
     public int size() {
         return waiting.size();
     }
 
-    private void keep(Object key, Pending write) {
-        waiting.merge(key, write, (earlier, later) -> later.keptOver(earlier));
+    private void keep(Object key, Pending write, RuntimeException refused) {
+        if (refusedForGood(refused)) {
+            if (dropped != null) {
+                dropped.increment();
+            }
+            LOG.errorf("state store refuses %s for good (%s): not kept", write.describe(), describe(refused));
+            return;
+        }
+        waiting.merge(key, new Waiting(write), (earlier, later) -> later.write().supersedes(earlier.write()) ? later : earlier);
         LOG.errorf("state store did not record %s: kept in memory and retried every %d ms (%d waiting)",
                 write.describe(), retryMillis, waiting.size());
         scheduleRetry();
     }
 
-    private void forget(Object key) {
-        if (waiting.isEmpty()) {
-            return;
-        }
-        writing.lock();
-        try {
-            waiting.remove(key);
-        } finally {
-            writing.unlock();
+    /** {@code write} is on disk: what waits for its key is no longer needed, unless it is a newer decision. */
+    private void written(Object key, Pending write) {
+        if (!waiting.isEmpty()) {
+            waiting.computeIfPresent(key, (k, kept) -> write.supersedes(kept.write()) ? null : kept);
         }
     }
 
-    private boolean writeWaiting(Object key) {
-        writing.lock();
+    /** One attempt at a kept write; a request and the writer never try the same key at once. */
+    private boolean writeWaiting(Object key, Waiting kept, long lockWaitMillis) {
         try {
-            Pending write = waiting.get(key);
-            if (write == null) {
-                return true;
+            if (!kept.lock().tryLock(lockWaitMillis, TimeUnit.MILLISECONDS)) {
+                return false;
             }
-            write.write();
-            waiting.remove(key, write);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            if (waiting.get(key) != kept) {
+                return true; // written meanwhile, or replaced by a newer decision that is tried on its own
+            }
+            kept.write().write();
+            waiting.remove(key, kept);
             return true;
         } catch (RuntimeException refused) {
+            if (refusedForGood(refused)) {
+                waiting.remove(key, kept);
+                keep(key, kept.write(), refused); // counted and logged, not kept
+                return true;
+            }
             return false;
         } finally {
-            writing.unlock();
+            kept.lock().unlock();
         }
     }
 
@@ -172,30 +214,52 @@ public class UnrecordedOutcomes {
     }
 
     private void retry() {
-        boolean allWritten = writeAll();
-        synchronized (this) {
-            retryScheduled = false;
-        }
-        if (!allWritten || !waiting.isEmpty()) {
-            scheduleRetry();
-        } else {
-            LOG.info("state store answers again: every kept outcome is recorded");
+        boolean allWritten = false;
+        try {
+            allWritten = writeAll();
+        } finally {
+            synchronized (this) {
+                retryScheduled = false;
+            }
+            if (!allWritten || !waiting.isEmpty()) {
+                scheduleRetry();
+            } else {
+                LOG.info("state store answers again: every kept outcome is recorded");
+            }
         }
     }
 
     /** Writes everything waiting, in turn; stops at the first refusal (the store is still down). */
     private boolean writeAll() {
-        for (Object key : List.copyOf(waiting.keySet())) {
-            if (!writeWaiting(key)) {
+        for (Map.Entry<Object, Waiting> kept : List.copyOf(waiting.entrySet())) {
+            if (!writeWaiting(kept.getKey(), kept.getValue(), retryMillis)) {
                 return false;
             }
         }
         return true;
     }
 
+    /** A value the store can never hold (or a bug): retrying it would keep it, and readiness DOWN, forever. */
+    private static boolean refusedForGood(RuntimeException refused) {
+        if (!(refused instanceof StoreUnavailable)) {
+            return true;
+        }
+        for (Throwable cause = refused.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().length() >= 2) {
+                return REFUSED_FOR_GOOD.contains(sql.getSQLState().substring(0, 2));
+            }
+        }
+        return false;
+    }
+
+    private static String describe(RuntimeException refused) {
+        Throwable cause = refused instanceof StoreUnavailable && refused.getCause() != null ? refused.getCause() : refused;
+        return cause.getClass().getName() + (cause instanceof SQLException sql ? ", SQL state " + sql.getSQLState() : "");
+    }
+
     /**
-     * On SIGTERM, once requests in flight are answered: a last attempt to record what waits (for a few seconds);
-     * what still cannot be written is logged by id, never by content.
+     * On SIGTERM, once requests in flight are answered: a last attempt to record what waits (for about three
+     * seconds, each write bounded by the store's own timeouts); what still cannot be written is logged by id.
      */
     void onShutdown(@Observes ShutdownEvent stop) {
         long deadline = System.currentTimeMillis() + SHUTDOWN_WRITE_MILLIS;
@@ -213,14 +277,13 @@ public class UnrecordedOutcomes {
     @PreDestroy
     void stop() {
         writer.shutdownNow();
-        reportLost("stop");
     }
 
     private void reportLost(String when) {
         if (!waiting.isEmpty()) {
             LOG.errorf("%s: %d outcomes could not be recorded in the state store and are lost with this process "
                     + "(their redelivery may reach Mailmodo again): %s", when, waiting.size(),
-                    waiting.values().stream().map(Pending::describe).toList());
+                    waiting.values().stream().map(kept -> kept.write().describe()).toList());
         }
     }
 }

@@ -67,6 +67,19 @@ class ProcessedMessagesTest {
         assertInstanceOf(Claimed.class, keys.claim("t", "m3"));
     }
 
+    /** A release that comes late (the store was away) never drops the claim another attempt took over since. */
+    @Test
+    void aLateReleaseLeavesAClaimTakenOverSince() throws Exception {
+        ProcessedMessages keys = keys(Duration.ofHours(24), Duration.ofMillis(300));
+        Claimed first = assertInstanceOf(Claimed.class, keys.claim("t", "m5"));
+        Thread.sleep(400);
+        Claimed takenOver = assertInstanceOf(Claimed.class, keys.claim("t", "m5"));
+        keys.release("t", "m5", first.leaseUntil());
+        assertInstanceOf(InFlight.class, keys.claim("t", "m5"), "the second attempt still holds the key");
+        keys.release("t", "m5", takenOver.leaseUntil());
+        assertInstanceOf(Claimed.class, keys.claim("t", "m5"));
+    }
+
     @Test
     void keysAreForgottenAfterTheTtlAndPurged() throws Exception {
         ProcessedMessages keys = keys(Duration.ofMillis(300), Duration.ofSeconds(30));

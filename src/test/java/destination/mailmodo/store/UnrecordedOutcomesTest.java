@@ -154,4 +154,54 @@ class UnrecordedOutcomesTest {
         assertInstanceOf(ProcessedMessages.AlreadyDone.class, onDisk("m4"));
         assertInstanceOf(ProcessedMessages.AlreadyDone.class, onDisk("m5"));
     }
+
+    @Test
+    void anOlderContactWrittenDirectlyDoesNotDropANewerOneThatWaits() throws Exception {
+        UnrecordedOutcomes slowRetries = new UnrecordedOutcomes(Duration.ofSeconds(30)); // retried every 250 ms
+        KnownContacts contacts = new KnownContacts(store, slowRetries);
+        ObjectMapper json = new ObjectMapper();
+        SegmentEvent newer = new SegmentEvent(0, json.createObjectNode().put("timestamp", "2026-02-01T00:00:00Z"), "identify", "n",
+                "u5", null, false);
+        SegmentEvent older = new SegmentEvent(0, json.createObjectNode().put("timestamp", "2026-01-01T00:00:00Z"), "identify", "o",
+                "u5", null, false);
+        try (Connection held = lock()) {
+            contacts.learnFromIdentify(newer, new TenantKey("k", "t"), "newer@example.com");
+            held.createStatement().execute("ROLLBACK");
+        }
+        // a late redelivery of an older identify is recorded before the writer retries the newer one
+        contacts.learnFromIdentify(older, new TenantKey("k", "t"), "older@example.com");
+        assertEquals(1, slowRetries.size(), "the newer contact still waits");
+        assertEquals(Optional.of("newer@example.com"), contacts.emailOf("t", "u5", null));
+        long deadline = System.currentTimeMillis() + 3000;
+        while (slowRetries.size() > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        KnownContacts fresh = new KnownContacts(SqliteFile.open(dataDir), new UnrecordedOutcomes(Duration.ofSeconds(30)));
+        assertEquals(Optional.of("newer@example.com"), fresh.emailOf("t", "u5", null));
+    }
+
+    /** A write the store refuses with this SQL state. */
+    private static UnrecordedOutcomes.Pending refusedWith(String sqlState) {
+        return new UnrecordedOutcomes.Pending() {
+            @Override
+            public void write() {
+                throw new StoreUnavailable(new java.sql.SQLException("refused", sqlState));
+            }
+
+            @Override
+            public String describe() {
+                return "dedupe key tenant=t messageId=m";
+            }
+        };
+    }
+
+    @Test
+    void aWriteTheStoreRefusesForGoodIsNotKept() {
+        // 54000: PostgreSQL's "index row size exceeds maximum" for an id longer than a btree row: retrying never helps
+        unrecorded.record("impossible", refusedWith("54000"));
+        assertEquals(0, unrecorded.size(), "not kept: readiness would stay DOWN forever");
+        // 57P03: the database is shutting down: retried until it answers
+        unrecorded.record("down", refusedWith("57P03"));
+        assertEquals(1, unrecorded.size(), "a store that is down is retried");
+    }
 }
