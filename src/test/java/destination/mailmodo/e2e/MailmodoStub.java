@@ -21,8 +21,9 @@ public class MailmodoStub implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         if (server == null) {
-            // threads enough that Mailmodo never queues a call: a stalled answer is held, not left unread
-            server = new WireMockServer(options().dynamicPort().containerThreads(300)
+            // threads enough that Mailmodo never queues a call: a stalled answer is held, not left unread; no gzip, or a
+            // trickled answer would reach the client in bursts
+            server = new WireMockServer(options().dynamicPort().containerThreads(300).gzipDisabled(true)
                     .asynchronousResponseEnabled(true).asynchronousResponseThreads(50));
             server.start();
             server.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(200)
