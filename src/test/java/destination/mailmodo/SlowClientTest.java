@@ -79,6 +79,9 @@ class SlowClientTest {
 
     /** Trickles on one connection while a normal client is served. */
     private static Trickled trickledWhileOthersAreServed(String atOnce, String bytes) throws Exception {
+        String key = TestKeys.fresh();
+        // a first request (a fresh application compiles its path) before the clock of the slow client starts
+        send(key, "{\"type\":\"identify\",\"userId\":\"slow-warm\",\"traits\":{\"email\":\"slow.warm@example.com\"}}").statusCode(200);
         CompletableFuture<Trickled> trickled = CompletableFuture.supplyAsync(() -> {
             try {
                 return trickle(atOnce, bytes);
@@ -86,7 +89,6 @@ class SlowClientTest {
                 throw new IllegalStateException(e);
             }
         });
-        String key = TestKeys.fresh();
         int served = 0;
         while (!trickled.isDone()) {
             send(key, "{\"type\":\"identify\",\"userId\":\"slow-" + served + "\",\"traits\":{\"email\":\"slow" + served + "@example.com\"}}")
@@ -96,7 +98,7 @@ class SlowClientTest {
         }
         Trickled result = trickled.get(1, TimeUnit.SECONDS);
         System.out.printf("trickling client cut off after %d ms; %d requests served meanwhile%n", result.openMillis(), served);
-        assertTrue(served >= result.openMillis() / 1000, "normal traffic flowed: " + served);
+        assertTrue(served >= 2 && served >= result.openMillis() / 1000 - 1, "normal traffic flowed: " + served);
         return result;
     }
 

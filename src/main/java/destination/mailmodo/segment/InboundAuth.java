@@ -8,6 +8,7 @@ import java.util.Optional;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
+import org.apache.camel.Exchange;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -42,6 +43,21 @@ public class InboundAuth {
      *         {@code ?Authorization=} would otherwise pass for a header (and put a credential in access logs).
      */
     public TenantKey authenticate(String authorization, String queryString) {
+        return authenticateCredential(authorization, queryString);
+    }
+
+    /** The ingest's step: the request's own Authorization header and query string (no expression binding). */
+    public TenantKey authenticateRequest(Exchange exchange) {
+        var message = exchange.getMessage();
+        return authenticateCredential(message.getHeader("Authorization", String.class), message.getHeader(Exchange.HTTP_QUERY, String.class));
+    }
+
+    /** The delivery's step: the key Mailmodo gets as mmApiKey. */
+    public String apiKeyOf(Exchange exchange) {
+        return exchange.getProperty("tenantKey", TenantKey.class).apiKey();
+    }
+
+    private TenantKey authenticateCredential(String authorization, String queryString) {
         if (queryString != null && !queryString.isEmpty()) {
             throw EventRejected.malformed("query parameters are not accepted: send credentials and settings as headers");
         }

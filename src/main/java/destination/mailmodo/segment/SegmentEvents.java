@@ -72,6 +72,16 @@ public class SegmentEvents {
         return parse(bytes);
     }
 
+    /** The integrations filter's predicate: the event says {@code integrations.Mailmodo: false}. */
+    public boolean mailmodoDisabled(Exchange exchange) {
+        return exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class).mailmodoDisabled();
+    }
+
+    /** The content-based router's key. */
+    public String typeOf(Exchange exchange) {
+        return exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class).type();
+    }
+
     public SegmentRequest parse(byte[] body) {
         if (body == null || body.length == 0) {
             throw EventRejected.malformed("request body is empty: send one Segment event as a JSON object");

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
+import org.apache.camel.Exchange;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Per-destination settings Segment sends as {@code X-Segment-Settings: base64(JSON)}; only listName is honoured. */
@@ -22,6 +23,11 @@ public class SegmentSettings {
     public SegmentSettings(ObjectMapper json, @ConfigProperty(name = "mailmodo.list-name") String defaultListName) {
         this.json = json;
         this.defaultListName = defaultListName;
+    }
+
+    /** The ingest's step: the request's X-Segment-Settings header. */
+    public String listNameOf(Exchange exchange) {
+        return listName(exchange.getMessage().getHeader("X-Segment-Settings", String.class));
     }
 
     public String listName(String settingsHeader) {

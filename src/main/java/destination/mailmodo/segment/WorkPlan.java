@@ -9,6 +9,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.apache.camel.Exchange;
 
 /**
  * The order the splitter works a request in. Without batch upserts: event by event, as sent. With them
@@ -27,6 +28,20 @@ public class WorkPlan {
 
     public WorkPlan(@ConfigProperty(name = "mailmodo.identify.batch") boolean batchUpserts) {
         this.batchUpserts = batchUpserts;
+    }
+
+    /** The splitter's expression: the request's work items, in order. */
+    public List<Work> ofRequest(Exchange exchange) {
+        return of(exchange.getProperty("segmentRequest", SegmentRequest.class));
+    }
+
+    /** Routing key of a work item: a single event (valid or not yet decided). */
+    public boolean isEvent(Exchange exchange) {
+        return "event".equals(exchange.getMessage().getBody(Work.class).kind());
+    }
+
+    public boolean isContactBatch(Exchange exchange) {
+        return "contact-batch".equals(exchange.getMessage().getBody(Work.class).kind());
     }
 
     public List<Work> of(SegmentRequest request) {

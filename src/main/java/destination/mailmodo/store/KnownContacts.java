@@ -18,6 +18,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
+import destination.mailmodo.segment.Outcomes;
+import org.apache.camel.Exchange;
 
 /**
  * The known-contact store: per tenant, userId / anonymousId → email of the newest identify Mailmodo accepted
@@ -81,6 +83,11 @@ public class KnownContacts {
      * Called once Mailmodo accepted the identify. Never fails: when the store refuses, the contact waits in memory
      * until it is recorded (and tracks use it meanwhile), so the identify is not sent to Mailmodo again.
      */
+    public void learnFromDelivered(Exchange exchange) {
+        learnFromIdentify(exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class), exchange.getProperty("tenantKey", TenantKey.class),
+                exchange.getProperty("email", String.class));
+    }
+
     public void learnFromIdentify(SegmentEvent event, TenantKey tenant, String email) {
         Instant seenAt = EventTime.of(event.json()).orElseGet(Instant::now);
         for (Key key : keys(tenant.tenant(), event.userId(), event.anonymousId())) {

@@ -14,6 +14,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import destination.mailmodo.segment.Outcomes;
+import org.apache.camel.Exchange;
 
 /** Whose inbox an event is for (DESIGN §5): the event's own email, else the known-contact store. */
 @ApplicationScoped
@@ -30,6 +32,20 @@ public class Recipients {
             @ConfigProperty(name = "destination.unknown-user-grace") Duration unknownUserGrace) {
         this.knownContacts = knownContacts;
         this.unknownUserGrace = unknownUserGrace;
+    }
+
+    /** The identify route's step: the email of the event being worked. */
+    public String identifyRecipient(Exchange exchange) {
+        return forIdentify(exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class), exchange.getProperty("tenantKey", TenantKey.class));
+    }
+
+    /** The track route's step: the email, or null when the user is not known. */
+    public String trackRecipient(Exchange exchange) {
+        return forTrack(exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class), exchange.getProperty("tenantKey", TenantKey.class));
+    }
+
+    public void unknownUser(Exchange exchange) {
+        rejectUnknownUser(exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class));
     }
 
     public String forIdentify(SegmentEvent event, TenantKey tenant) {

@@ -1,0 +1,50 @@
+package destination.mailmodo.mailmodo;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import destination.mailmodo.mapping.IdentifyMapper;
+import destination.mailmodo.mapping.TrackMapper;
+import destination.mailmodo.segment.Outcomes;
+import destination.mailmodo.segment.SegmentEvent;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+
+/**
+ * The mapping steps of the identify and track routes: the pure mappers applied to the event being worked, and the
+ * result written once as the JSON request every attempt sends ({@code mailmodoRequest}) — one step where a
+ * bean call with expression parameters, a marshal and a conversion back to text were three.
+ */
+@ApplicationScoped
+@RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
+@Named("mailmodoRequestBodies")
+public class MailmodoRequestBodies {
+
+    public static final String REQUEST = "mailmodoRequest";
+
+    private final ObjectMapper json;
+
+    public MailmodoRequestBodies(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /** {@code /addToList}: the contact of the identify being worked. */
+    public void contact(Exchange exchange) throws JsonProcessingException {
+        SegmentEvent event = exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class);
+        request(exchange, IdentifyMapper.toContact(event.json(), exchange.getProperty("email", String.class),
+                exchange.getProperty("listName", String.class)));
+    }
+
+    /** {@code /addEvent}: the custom event of the track being worked. */
+    public void customEvent(Exchange exchange) throws JsonProcessingException {
+        SegmentEvent event = exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class);
+        request(exchange, TrackMapper.toEvent(event.json(), exchange.getProperty("email", String.class)));
+    }
+
+    private void request(Exchange exchange, Object body) throws JsonProcessingException {
+        String request = json.writeValueAsString(body);
+        exchange.setProperty(REQUEST, request);
+        exchange.getMessage().setBody(request);
+    }
+}
