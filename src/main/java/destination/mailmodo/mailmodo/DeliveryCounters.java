@@ -49,11 +49,7 @@ public class DeliveryCounters {
 
     /** Every event of an accepted request, valid or not. */
     public void receivedRequest(Exchange exchange) {
-        received(exchange.getProperty("segmentRequest", SegmentRequest.class));
-    }
-
-    public void received(SegmentRequest request) {
-        for (var work : request.events()) {
+        for (var work : exchange.getProperty("segmentRequest", SegmentRequest.class).events()) {
             event(((SingleEvent) work).type(), "received", null);
         }
     }

@@ -68,11 +68,8 @@ public class IdentifyGatherings {
 
     /** Whether this work item may gather: an identify that is its request's only event. */
     public boolean acceptsWork(Exchange exchange) {
-        return accepts(exchange.getMessage().getBody(), exchange.getProperty("segmentRequest", SegmentRequest.class));
-    }
-
-    public boolean accepts(Object work, SegmentRequest request) {
-        return enabled && !request.batch() && work instanceof SegmentEvent event && "identify".equals(event.type())
+        return enabled && !exchange.getProperty("segmentRequest", SegmentRequest.class).batch()
+                && exchange.getMessage().getBody() instanceof SegmentEvent event && "identify".equals(event.type())
                 && !event.mailmodoDisabled();
     }
 

@@ -12,9 +12,9 @@ import jakarta.inject.Named;
 import org.apache.camel.Exchange;
 
 /**
- * The mapping steps of the identify and track routes: the pure mappers applied to the event being worked, and the
- * result written once as the JSON request every attempt sends ({@code mailmodoRequest}) — one step where a
- * bean call with expression parameters, a marshal and a conversion back to text were three.
+ * The Mailmodo request of the identify, track and contact-batch routes, written once as the JSON every attempt sends
+ * ({@code mailmodoRequest}): the pure mappers applied to the event being worked — one step where a bean call with
+ * expression parameters, a marshal and a conversion back to text were three.
  */
 @ApplicationScoped
 @RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
@@ -40,6 +40,11 @@ public class MailmodoRequestBodies {
     public void customEvent(Exchange exchange) throws JsonProcessingException {
         SegmentEvent event = exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class);
         request(exchange, TrackMapper.toEvent(event.json(), exchange.getProperty("email", String.class)));
+    }
+
+    /** {@code /addToList/batch}: the batch request the contact batch prepared as the body. */
+    public void contactBatch(Exchange exchange) throws JsonProcessingException {
+        request(exchange, exchange.getMessage().getBody());
     }
 
     private void request(Exchange exchange, Object body) throws JsonProcessingException {

@@ -8,8 +8,8 @@ import java.util.Set;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.apache.camel.Exchange;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The order the splitter works a request in. Without batch upserts: event by event, as sent. With them
@@ -32,7 +32,7 @@ public class WorkPlan {
 
     /** The splitter's expression: the request's work items, in order. */
     public List<Work> ofRequest(Exchange exchange) {
-        return of(exchange.getProperty("segmentRequest", SegmentRequest.class));
+        return plan(exchange.getProperty("segmentRequest", SegmentRequest.class));
     }
 
     /** Routing key of a work item: a single event (valid or not yet decided). */
@@ -44,7 +44,7 @@ public class WorkPlan {
         return "contact-batch".equals(exchange.getMessage().getBody(Work.class).kind());
     }
 
-    public List<Work> of(SegmentRequest request) {
+    private List<Work> plan(SegmentRequest request) {
         if (!batchUpserts || !request.batch()) {
             return request.events();
         }

@@ -29,9 +29,10 @@ public class Deduplication {
     public static final String DUPLICATE_OUTCOME = "duplicateOutcome";
     public static final String REPLAY = "replay";
 
+    private static final int MAX_HELD = 10_000;
+
     private final ProcessedMessages processed;
     private final UnrecordedOutcomes unrecorded;
-    private static final int MAX_HELD = 10_000;
     // the claims this instance holds (events in flight here): a release only drops its own claim
     private final Map<Key, Long> held = new ConcurrentHashMap<>();
 

@@ -8,17 +8,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 import javax.sql.DataSource;
 
 import destination.mailmodo.mapping.EventTime;
+import destination.mailmodo.segment.Outcomes;
 import destination.mailmodo.segment.SegmentEvent;
 import destination.mailmodo.segment.TenantKey;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
-import destination.mailmodo.segment.Outcomes;
 import org.apache.camel.Exchange;
 
 /**

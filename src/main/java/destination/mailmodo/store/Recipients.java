@@ -8,14 +8,14 @@ import destination.mailmodo.mapping.EmailAddress;
 import destination.mailmodo.mapping.EventTime;
 import destination.mailmodo.segment.EventRejected;
 import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.segment.Outcomes;
 import destination.mailmodo.segment.SegmentEvent;
 import destination.mailmodo.segment.TenantKey;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import destination.mailmodo.segment.Outcomes;
 import org.apache.camel.Exchange;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Whose inbox an event is for (DESIGN §5): the event's own email, else the known-contact store. */
 @ApplicationScoped
@@ -41,11 +41,9 @@ public class Recipients {
 
     /** The track route's step: the email, or null when the user is not known. */
     public String trackRecipient(Exchange exchange) {
-        return forTrack(exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class), exchange.getProperty("tenantKey", TenantKey.class));
-    }
-
-    public void unknownUser(Exchange exchange) {
-        rejectUnknownUser(exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class));
+        SegmentEvent event = exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class);
+        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
+        return ownEmail(event).or(() -> knownContacts.emailOf(tenant, event.userId(), event.anonymousId())).orElse(null);
     }
 
     public String forIdentify(SegmentEvent event, TenantKey tenant) {
@@ -54,19 +52,13 @@ public class Recipients {
                         "email is required: the identify has no email and its userId is not known")));
     }
 
-    /** @return the email, or null when the user is not known (the route's filter decides what follows). */
-    public String forTrack(SegmentEvent event, TenantKey tenant) {
-        return ownEmail(event).or(() -> knownContacts.emailOf(tenant.tenant(), event.userId(), event.anonymousId()))
-                .orElse(null);
-    }
-
     /**
      * Identify and track are not ordered in Segment: a young event may be waiting for its identify. Young means
      * within the grace window either side of now (clock skew); far-future times count as old, or the sender
      * would be told to retry for as long as it keeps retrying.
      */
-    public void rejectUnknownUser(SegmentEvent event) {
-        Optional<Instant> happened = EventTime.of(event.json());
+    public void unknownUser(Exchange exchange) {
+        Optional<Instant> happened = EventTime.of(exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class).json());
         if (happened.isPresent() && Duration.between(happened.get(), Instant.now()).abs().compareTo(unknownUserGrace) < 0) {
             throw new EventRejected(Outcome.retry("unknown_user",
                     "user is not known yet: no identify with an email has been delivered for it; retry later",

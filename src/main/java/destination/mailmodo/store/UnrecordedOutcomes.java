@@ -271,19 +271,15 @@ public class UnrecordedOutcomes {
                 break;
             }
         }
-        reportLost("shutdown");
+        if (!waiting.isEmpty()) {
+            LOG.errorf("shutdown: %d outcomes could not be recorded in the state store and are lost with this process "
+                    + "(their redelivery may reach Mailmodo again): %s", waiting.size(),
+                    waiting.values().stream().map(kept -> kept.write().describe()).toList());
+        }
     }
 
     @PreDestroy
     void stop() {
         writer.shutdownNow();
-    }
-
-    private void reportLost(String when) {
-        if (!waiting.isEmpty()) {
-            LOG.errorf("%s: %d outcomes could not be recorded in the state store and are lost with this process "
-                    + "(their redelivery may reach Mailmodo again): %s", when, waiting.size(),
-                    waiting.values().stream().map(kept -> kept.write().describe()).toList());
-        }
     }
 }
