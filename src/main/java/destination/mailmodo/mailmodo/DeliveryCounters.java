@@ -28,7 +28,6 @@ import org.apache.camel.Exchange;
 public class DeliveryCounters {
 
     private static final Set<String> TYPES = Set.of("identify", "track");
-    private static final String CALL_STARTED = "mailmodoCallStarted";
 
     private final MeterRegistry registry;
     private final Timer rateLimitWait;
@@ -68,29 +67,11 @@ public class DeliveryCounters {
         rateLimitWait.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Before a Mailmodo call (delivery route). */
-    public void callStarted(Exchange exchange) {
-        exchange.setProperty(CALL_STARTED, System.nanoTime());
-    }
-
-    /** After it, answered or not (delivery route's doFinally): its duration by endpoint and HTTP status. */
-    public void callEnded(Exchange exchange) {
-        Long started = exchange.getProperty(CALL_STARTED, Long.class);
-        if (started == null) {
-            return;
-        }
-        exchange.removeProperty(CALL_STARTED);
-        Integer code = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        Throwable failure = exchange.getException() != null ? exchange.getException()
-                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String status = exchange.getProperty(MailmodoCallDeadline.CUT) != null ? "timeout"
-                : code != null ? code.toString()
-                : failure instanceof java.io.InterruptedIOException || (failure != null && failure.getCause() instanceof java.io.InterruptedIOException)
-                        ? "timeout" : "io_error";
-        String path = exchange.getProperty("mailmodoPath", String.class);
+    /** One Mailmodo call: its duration by endpoint and HTTP status (or timeout, io_error). */
+    public void mailmodoCall(String path, String status, long nanos) {
         Timer.builder("mailmodo.destination.mailmodo.request").description("Mailmodo API calls")
                 .tag("endpoint", path == null ? "none" : path.replace('/', '_')).tag("status", status)
                 .publishPercentileHistogram().register(registry)
-                .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 }

@@ -1,6 +1,6 @@
 package destination.mailmodo.mailmodo;
 
-import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.util.List;
 
 import destination.mailmodo.segment.EventRejected;
@@ -9,8 +9,6 @@ import destination.mailmodo.segment.Outcomes;
 import destination.mailmodo.segment.SingleEvent;
 import destination.mailmodo.segment.RequestBudget;
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import org.apache.hc.client5.http.ConnectTimeoutException;
-import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
@@ -72,16 +70,15 @@ public class DeliveryRetries {
     }
 
     /**
-     * A call that may have reached Mailmodo without an answer coming back: a response timeout, or a call its
-     * deadline cut once connected. A connect timeout, or a cut while waiting for a pooled connection, never left.
+     * A call that may have reached Mailmodo without an answer coming back: an answer that stopped coming, or a call
+     * its deadline cut once connected. A failed connect, or a cut while waiting for a connection, never left.
      */
     static boolean ambiguous(Exchange exchange, Throwable failure) {
-        Object cut = exchange.getProperty(MailmodoCallDeadline.CUT);
+        Object cut = exchange.getProperty(MailmodoCall.CUT);
         if (cut != null) {
-            return cut == MailmodoCallDeadline.Cut.UNANSWERED;
+            return cut == MailmodoCall.Cut.UNANSWERED;
         }
-        return causedBy(failure, InterruptedIOException.class) != null && causedBy(failure, ConnectTimeoutException.class) == null
-                && causedBy(failure, ConnectionRequestTimeoutException.class) == null;
+        return causedBy(failure, SocketTimeoutException.class) != null;
     }
 
     private static <T extends Throwable> T causedBy(Throwable failure, Class<T> type) {

@@ -14,7 +14,7 @@ import destination.mailmodo.mailmodo.ContactBatchCall;
 import destination.mailmodo.mailmodo.ContactBatches;
 import destination.mailmodo.mailmodo.DeliveryCounters;
 import destination.mailmodo.mailmodo.MailmodoAuthException;
-import destination.mailmodo.mailmodo.MailmodoCallDeadline;
+import destination.mailmodo.mailmodo.MailmodoCall;
 import destination.mailmodo.store.DeadLetterChannel;
 import destination.mailmodo.store.Deduplication;
 import destination.mailmodo.store.StoreUnavailable;
@@ -22,7 +22,6 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.Exchange;
-import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import org.jboss.logging.Logger;
 
 /**
@@ -140,11 +139,11 @@ public class Outcomes {
         if (failure instanceof OutcomeException known) {
             return known.outcome();
         }
-        Object cut = exchange.getProperty(MailmodoCallDeadline.CUT);
-        if (cut == MailmodoCallDeadline.Cut.NO_CONNECTION || failure instanceof ConnectionRequestTimeoutException) {
+        Object cut = exchange.getProperty(MailmodoCall.CUT);
+        if (cut == MailmodoCall.Cut.NO_CONNECTION) {
             return Outcome.notReached(); // no connection to Mailmodo in time: nothing was sent
         }
-        if (failure instanceof InterruptedIOException || cut == MailmodoCallDeadline.Cut.UNANSWERED) {
+        if (failure instanceof InterruptedIOException || cut == MailmodoCall.Cut.UNANSWERED) {
             return Outcome.retry("timeout", "Mailmodo did not answer in time", Outcome.DEFAULT_RETRY_AFTER);
         }
         if (failure instanceof IOException) {
