@@ -3,13 +3,14 @@
 
 At most R requests are accepted in any sliding second (per server, i.e. per API key of the benchmark);
 a request arriving when R were accepted within the last 1000 ms is answered 429 {"success":false}.
-Accepted requests answer 200 {"success":true}.
+Accepted requests answer 200 {"success":true}. With --delay-ms N every call (accepted or not) is answered N ms
+after it arrived, each on its own thread, so concurrent calls wait in parallel as with a slow real API.
 
 Counts (GET /stats, reset by POST /reset):
   accepted, rejected_429, contacts (1 per /addToList, len(body["values"]) per /addToList/batch),
   events (/addEvent), by_path, missing_api_key (requests without the mmApiKey header), max_batch.
 
-Usage: fake_mailmodo.py --port PORT [--limit 10] [--window-ms 1000]
+Usage: fake_mailmodo.py --port PORT [--limit 10] [--window-ms 1000] [--delay-ms 0]
 """
 import argparse
 import collections
@@ -94,7 +95,10 @@ class Handler(BaseHTTPRequestHandler):
                 contacts = 0
         elif path.endswith("/addToList"):
             contacts = 1
-        if self.server.limiter.admit(path, contacts, bool(self.headers.get("mmApiKey"))):
+        accepted = self.server.limiter.admit(path, contacts, bool(self.headers.get("mmApiKey")))
+        if self.server.delay_s:  # counted (and rate-limited) on arrival, answered later
+            time.sleep(self.server.delay_s)
+        if accepted:
             self._send(200, {"success": True})
         else:
             self._send(429, {"success": False})
@@ -103,14 +107,21 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class Server(ThreadingHTTPServer):
+    """One thread per connection; a listen backlog for many connections opened at once (the default is 5)."""
+    daemon_threads = True
+    request_queue_size = 256
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--limit", type=int, default=10)
     parser.add_argument("--window-ms", type=int, default=1000)
+    parser.add_argument("--delay-ms", type=int, default=0, help="answer every call this many ms after it arrived")
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), Handler)
+    server.delay_s = args.delay_ms / 1000.0
     server.limiter = Limiter(args.limit, args.window_ms / 1000.0)
     try:
         server.serve_forever()

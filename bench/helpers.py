@@ -5,8 +5,10 @@
   wait-ready URL PID T0_NS SECS    polls URL until 200; prints ms since T0_NS (ns, date +%s%N); fails if PID dies
   http METHOD URL                  prints the answer's body
   merge FILE key=value...          adds keys to a JSON object file (values parsed as JSON when they parse)
-  wrk-result WRK_OUT LOG RSS OUT   OUT = wrk's BENCH line + Mailmodo calls (LOG: the fake's access log) + RSS (kB,
-                                   may be empty); prints a one-line summary
+  wrk-result WRK_OUT LOG RSS OUT [CPU_TICKS]
+                                   OUT = wrk's BENCH line + Mailmodo calls + RSS (kB, may be empty) + service CPU
+                                   per event; LOG: the nginx fake's access log, or the base URL of a
+                                   fake_mailmodo.py (its /stats); prints a one-line summary
   sync-summary FILE                one-line summary of a sync_client result
   report DIR MD_OUT                prints the tables and the ratio line, writes RESULTS.md
 """
@@ -80,11 +82,16 @@ def wrk_result(wrk_out, log, rss_kb, out, cpu_ticks=""):
         sys.exit(f"no BENCH line in {wrk_out}")
     result = json.loads(lines[-1])
     by_path = {}
-    with open(log) as f:
-        for line in f:  # "$msec $request_method $uri $status"
-            parts = line.split()
-            if len(parts) >= 3:
-                by_path[parts[2]] = by_path.get(parts[2], 0) + 1
+    if log.startswith("http"):  # the python fake counts calls itself
+        with urllib.request.urlopen(log + "/stats", timeout=10) as answer:
+            result["fake"] = json.load(answer)
+        by_path = result["fake"]["by_path"]
+    else:
+        with open(log) as f:
+            for line in f:  # "$msec $request_method $uri $status"
+                parts = line.split()
+                if len(parts) >= 3:
+                    by_path[parts[2]] = by_path.get(parts[2], 0) + 1
     result["calls"] = sum(by_path.values())
     result["calls_by_path"] = by_path
     if rss_kb:
@@ -171,6 +178,7 @@ def service_errors(directory):
 def report(directory, md_out):
     meta = load(directory, "meta") or {}
     relay, ident, track, fixed = (load(directory, n) for n in ("relay", "identify", "track", "fixed_rate"))
+    slow = load(directory, "slow")
     batch, singles = load(directory, "sync_batch"), load(directory, "sync_single")
     rate_limit = meta.get("rate_limit", 10)
     lines = []
@@ -189,6 +197,23 @@ def report(directory, md_out):
         f"class-data archive written by a first start (AppCDS; again for the rate-limited part: "
         f"{meta.get('ready2_ms', 'n/a')} ms); the first start itself, without an archive, on an empty data dir: "
         f"{meta.get('ready_first_ms', 'n/a')} ms. JVM options: `{meta.get('java_opts', '')}`")
+    out("")
+    delay_ms = meta.get("slow_delay_ms", 300)
+    out(f"### Slow Mailmodo (every call answered after {delay_ms} ms; same wrk settings, tracks carrying their own email: one Mailmodo call each)")
+    out("")
+    out("| scenario | events/s | p50 ms | p99 ms | Mailmodo calls (per event) | errors | service threads idle → max "
+        "| threads after the warm-up |")
+    out("|---|---:|---:|---:|---:|---:|---:|---:|")
+    if slow:
+        errors = sum(slow[k] for k in ("status_503", "status_other", "sock_connect", "sock_read", "sock_write",
+                                       "sock_timeout"))
+        sent = slow.get("sent") or slow["requests"]
+        out(f"| service, Mailmodo answering after {delay_ms} ms | {slow['rps']:.1f} | {slow['p50_ms']:.2f} "
+            f"| {slow['p99_ms']:.2f} | {slow['calls']} ({fmt(slow['calls'] / sent if sent else None, '.3f')}) "
+            f"| {errors} of {slow['requests']} | {slow.get('threads_idle', '?')} → {slow.get('threads_max', '?')} "
+            f"| {slow.get('threads_before_run', '?')} |")
+    else:
+        out(f"| service, Mailmodo answering after {delay_ms} ms | not measured | | | | | | |")
     out("")
     out(f"### Rate-limited Mailmodo (fake enforces R = {rate_limit} requests per sliding second; "
         f"service MAILMODO_RATE_LIMIT={rate_limit})")
@@ -215,6 +240,10 @@ def report(directory, md_out):
     goal = 100 * rate_limit
     fixed_ok_rate = fixed and fixed["rps"] >= 0.95 * fixed.get("target_rate", 1000)
     n429 = sum(s.get("fake", {}).get("rejected_429", 0) for s in (batch, singles) if s)
+    track_cpu_us = 1000 * track["cpu_ms_per_event"] if track and track.get("cpu_ms_per_event") is not None else None
+    slow_conns = (slow or {}).get("conns", meta.get("conns", 32))
+    slow_goal = slow_conns / (delay_ms / 1000)
+    threads_idle, threads_max = (slow or {}).get("threads_idle"), (slow or {}).get("threads_max")
 
     def verdict(ok):
         return "n/a" if ok is None else ("met" if ok else "**missed**")
@@ -240,6 +269,14 @@ def report(directory, md_out):
             f" ({singles['delivered']}/{singles['events']} delivered within the bound)"),
          None if not singles else (singles["complete"] and singles["contacts_per_s"] >= 0.5 * goal)),
         ("zero 429s from Mailmodo", str(n429), None if not (batch or singles) else n429 == 0),
+        ("track app CPU ≤ 250 µs/event", fmt(track_cpu_us, ".0f") + " µs/event",
+         None if track_cpu_us is None else track_cpu_us <= 250),
+        (f"Mailmodo slow ({delay_ms} ms): events/s ≥ connections ÷ {delay_ms / 1000:g} s",
+         "n/a" if not slow else f"{slow['rps']:.1f} events/s (goal {slow_conns} ÷ {delay_ms / 1000:g} s = {slow_goal:.1f})",
+         None if not slow else slow["rps"] >= slow_goal),
+        ("Mailmodo slow: thread count flat (max ≤ idle + 10)",
+         "n/a" if threads_idle is None or threads_max is None else f"{threads_idle} → {threads_max}",
+         None if threads_idle is None or threads_max is None else threads_max <= threads_idle + 10),
     ]
     out("### Targets")
     out("")
@@ -271,7 +308,8 @@ def report(directory, md_out):
         f"- app: `{meta.get('app_jar', '?')}`",
         f"- command: `{meta.get('command', '?')}`" + (" (quick mode: short runs, fewer events)" if meta.get("quick") else ""),
         f"- wrk: `{meta.get('wrk_args', '?')}` for the reference and the service; warm-up {meta.get('warmup_s', '?')} s "
-        "(alternating identify/track) before the measured service runs",
+        "(alternating identify/track) before the measured service runs; "
+        f"{meta.get('slow_warmup_s', '?')} s (tracks) before the slow-Mailmodo run",
         "",
         table,
         "",
@@ -289,13 +327,24 @@ def report(directory, md_out):
         "- events/s = wrk's completed requests ÷ duration (one event per request); p50/p99 from wrk's latency "
         "histogram; Mailmodo calls/event = lines of the fake's access log during the run ÷ requests wrk sent "
         "(answered or still in flight when it stopped); errors = non-200 answers (503s included) + socket errors; "
-        "RSS = VmRSS of the java process right after the run.",
+        "RSS = VmRSS of the java process right after the run; service CPU/event = utime + stime of the java "
+        "process during the run ÷ requests answered.",
         "- **fixed rate**: wrk cannot fix an arrival rate, so the Lua script paces it: each wrk thread hands out "
         "send slots 1/(rate/threads) s apart and a connection that got its answer waits (wrk's `delay()`) for the "
         f"next free slot; with {meta.get('fixed_conns', '?')} connections the arrival rate is about fixed as long as "
         "the service keeps up. When it falls behind, latency is measured from the actual send (no "
         "coordinated-omission correction); the achieved rate is shown and must be ≥ 95% of the target for the "
         "p99 to count.",
+        f"- **slow Mailmodo**: a second `bench/fake_mailmodo.py` (no rate limit in reach) answers every call "
+        f"200 after {delay_ms} ms, concurrent calls waiting in parallel; a fresh service (MAILMODO_RATE_LIMIT=100000) "
+        f"gets {meta.get('slow_warmup_s', '?')} s of tracks, then the measured run with the same wrk settings: "
+        "tracks that carry their own email (context.traits.email), so each is one /addEvent call with no contact "
+        "lookup and no gathering. At most one event per connection is in flight, so a service that never makes a "
+        f"call wait for another reaches about connections ÷ {delay_ms / 1000:g} s. Mailmodo calls: the fake's "
+        "count during the measured run. Threads: `Threads:` of "
+        "/proc/PID/status of the java process — idle once ready, before any request; max of samples every 0.5 s "
+        "through the warm-up and the measured run; threads after the warm-up: the count just before the measured "
+        "run.",
         "- **start-to-ready**: ms from launching `java` to the first 200 of `/q/health/ready` (polled every 10 ms), "
         "with the JVM options shown; the measured starts use the class-data archive (AppCDS) the first start wrote.",
         "- **rate-limited**: `bench/fake_mailmodo.py` accepts at most R requests in any sliding second and answers "

@@ -1,5 +1,7 @@
 -- wrk script for bench/run.sh. Configured by environment variables (wrk's top level has no args):
 --   BENCH_MODE    identify | track | mix (alternating identify/track) | relay (identify bodies, for the reference)
+--                 | track-email (tracks carrying their own email in context.traits: one /addEvent call each, no
+--                 contact lookup, no gathering of identifies — the slow-Mailmodo run)
 --   BENCH_PREFIX  makes messageIds/userIds unique per scenario (e.g. "id", "warm")
 --   BENCH_AUTH    the Authorization header value
 --   BENCH_USERS   track: userIds are trk-0 .. trk-(BENCH_USERS-1), identified beforehand
@@ -31,6 +33,12 @@ local function track_body(id, user)
          timestamp .. '"}'
 end
 
+local function track_email_body(id)
+  return '{"type":"track","userId":"te-' .. id .. '","messageId":"te-' .. id ..
+         '","event":"Product Viewed","context":{"traits":{"email":"te-' .. id .. '@example.com"}},' ..
+         '"properties":{"product_id":"p1","price":18.99},"timestamp":"' .. timestamp .. '"}'
+end
+
 -- main state: hand each thread its id, keep the threads for done()
 local threads = {}
 function setup(thread)
@@ -50,7 +58,9 @@ function request()
   counter = counter + 1
   local id = prefix .. "-" .. tid .. "-" .. counter
   local body
-  if mode == "track" or (mode == "mix" and counter % 2 == 0) then
+  if mode == "track-email" then
+    body = track_email_body(id)
+  elseif mode == "track" or (mode == "mix" and counter % 2 == 0) then
     body = track_body(id, (tid * 7919 + counter) % users)
   else
     body = identify_body(id)

@@ -26,7 +26,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * platform-http (the admin API's consumer) cannot do this: it always runs a route on a worker thread and parks that
  * thread until the route is done — a thread hand-off and a parked thread per request, for as long as Mailmodo takes
  * to answer. Here the route runs on the event loop up to its first step that needs the store (which moves it to a
- * worker, see the routes' {@code threads} steps) and no thread waits for Mailmodo.
+ * worker: the routes' {@code storeWork} steps) and no thread waits for Mailmodo.
  * <p>
  * The HTTP request becomes the same message platform-http made: its headers, {@code CamelHttpMethod},
  * {@code CamelHttpQuery}, and the body as bytes (read up to {@code quarkus.http.limits.max-body-size}; past it

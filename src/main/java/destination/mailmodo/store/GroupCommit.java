@@ -34,7 +34,10 @@ final class GroupCommit implements DataSource, AutoCloseable {
     private final DataSource pool;
     private Connection connection; // replaced when a failed commit leaves it unusable
     private final ReentrantLock lock = new ReentrantLock(true);
-    private final Condition changed = lock.newCondition();
+    // the committer waits for work, operations wait for their commit: apart, so ending an operation wakes only the
+    // committer and not every thread waiting for a commit
+    private final Condition work = lock.newCondition();
+    private final Condition settledChanged = lock.newCondition();
     private final Thread committer;
     private long written; // operations run on the connection
     private long committed; // operations a successful commit covered
@@ -131,7 +134,7 @@ final class GroupCommit implements DataSource, AutoCloseable {
     private long release() {
         try {
             written++;
-            changed.signalAll();
+            work.signal();
             return written;
         } finally {
             lock.unlock();
@@ -146,7 +149,7 @@ final class GroupCommit implements DataSource, AutoCloseable {
                 if (left <= 0) {
                     throw new SQLException("the state store did not commit within " + COMMIT_WAIT_MILLIS + " ms");
                 }
-                left = changed.awaitNanos(left);
+                left = settledChanged.awaitNanos(left);
             }
             if (committed < ticket) {
                 throw failure != null ? new SQLException("the state store could not commit", failure)
@@ -165,7 +168,7 @@ final class GroupCommit implements DataSource, AutoCloseable {
             lock.lock();
             try {
                 while (written == settled && !closed) {
-                    changed.await();
+                    work.await();
                 }
                 if (closed) {
                     return;
@@ -179,7 +182,7 @@ final class GroupCommit implements DataSource, AutoCloseable {
                     recover();
                 }
                 settled = upTo;
-                changed.signalAll();
+                settledChanged.signalAll();
             } catch (InterruptedException e) {
                 return;
             } finally {
@@ -219,7 +222,8 @@ final class GroupCommit implements DataSource, AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            changed.signalAll();
+            work.signalAll();
+            settledChanged.signalAll();
         } finally {
             lock.unlock();
         }

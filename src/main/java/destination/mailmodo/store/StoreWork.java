@@ -1,37 +1,58 @@
 package destination.mailmodo.store;
 
-import java.lang.annotation.ElementType;
-import java.lang.annotation.Retention;
-import java.lang.annotation.RetentionPolicy;
-import java.lang.annotation.Target;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
-import jakarta.inject.Qualifier;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProcessor;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncCallbackToCompletableFutureAdapter;
+import org.apache.camel.support.AsyncProcessorHelper;
 
 /**
- * The worker threads of the steps that wait for the store. The ingest runs on the HTTP event loop, which must
- * never wait: a route moves to this pool (a {@code threads} step naming {@code storeWork}) right before its first
- * step that reads or writes the store, and a Mailmodo answer resumes its route here. It is Quarkus' worker pool
- * (bounded by {@code quarkus.thread-pool.max-threads}); no thread of it waits for Mailmodo.
+ * The step before a step that waits for the store ({@code process: ref: storeWork}). The ingest runs on the HTTP
+ * event loop, which must never wait: there the route moves to Quarkus' worker pool (bounded by
+ * {@code quarkus.thread-pool.max-threads}); on any other thread it simply goes on. Camel's {@code threads} EIP
+ * would hand the exchange over every time — a thread switch and a parked caller for a route that is already on a
+ * worker (an identify sent on through a gathering, a redelivery, a replay). No thread of the pool waits for
+ * Mailmodo: its answer resumes the route here too ({@link #resume}).
  */
 @ApplicationScoped
-public class StoreWork {
+@Named("storeWork")
+@RegisterForReflection // Camel looks it up by name from the YAML routes (native image)
+public class StoreWork implements AsyncProcessor {
 
-    /** Qualifies the pool, so it never stands in for an unqualified ExecutorService. */
-    @Qualifier
-    @Retention(RetentionPolicy.RUNTIME)
-    @Target({ ElementType.METHOD, ElementType.FIELD, ElementType.PARAMETER, ElementType.TYPE })
-    public @interface Pool {
+    private final Executor pool = Infrastructure.getDefaultWorkerPool();
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        if (!Context.isOnEventLoopThread()) {
+            callback.done(true);
+            return true;
+        }
+        pool.execute(() -> callback.done(false));
+        return false;
     }
 
-    @Produces
-    @Pool
-    @Named("storeWork")
-    ExecutorService pool() {
-        return Infrastructure.getDefaultWorkerPool();
+    /** Goes on with a route on a worker thread (after an answer that arrived on the event loop). */
+    public void resume(Runnable continuation) {
+        pool.execute(continuation);
+    }
+
+    @Override
+    public CompletableFuture<Exchange> processAsync(Exchange exchange) {
+        AsyncCallbackToCompletableFutureAdapter<Exchange> callback = new AsyncCallbackToCompletableFutureAdapter<>(exchange);
+        process(exchange, callback);
+        return callback.getFuture();
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        // a caller that cannot go async is not on the event loop: nothing to move
     }
 }
