@@ -7,13 +7,14 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import destination.mailmodo.segment.InboundAuth;
 import destination.mailmodo.segment.RequestBudget;
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -48,7 +49,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * </ul>
  * The core Vert.x client rather than its WebClient: the core client's request future completes when the call has
  * its connection, which is what tells those two cuts apart; the WebClient hides that moment.
- * The answer resumes the route on a worker thread: the steps after the call record outcomes in the store.
+ * The answer resumes the route on this processor's own threads ({@code mailmodo-answer}), not on the event loop: the
+ * steps after the call record outcomes in the store.
  */
 @ApplicationScoped
 @Named("mailmodoCall")
@@ -81,7 +83,7 @@ public class MailmodoCall implements AsyncProcessor {
     private final InboundAuth auth;
     private final MailmodoResponses responses;
     private final DeliveryCounters counters;
-    private final Executor resume;
+    private final ExecutorService resume;
 
     public MailmodoCall(Vertx vertx, @ConfigProperty(name = "mailmodo.base-url") String baseUrl,
             @ConfigProperty(name = "mailmodo.connect-timeout") Duration connectTimeout,
@@ -96,7 +98,13 @@ public class MailmodoCall implements AsyncProcessor {
         this.auth = auth;
         this.responses = responses;
         this.counters = counters;
-        this.resume = Infrastructure.getDefaultWorkerPool();
+        // its own threads, not the worker pool: a caller blocked on a worker (a gathering's leader sending its call,
+        // joiners waiting for it) must never wait for a free worker to see its own call's answer
+        this.resume = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "mailmodo-answer");
+            thread.setDaemon(true);
+            return thread;
+        });
         HttpClientOptions options = new HttpClientOptions().setKeepAlive(true).setPipelining(false)
                 .setTryUseCompression(false).setConnectTimeout((int) connectMillis)
                 // Mailmodo's API is HTTPS with a certificate for its host name: the JDK's trust store, host verified
@@ -106,7 +114,13 @@ public class MailmodoCall implements AsyncProcessor {
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        new Call(exchange, callback).start();
+        Call call = new Call(exchange, callback);
+        try {
+            call.start();
+        } catch (RuntimeException failed) {
+            // a missing property, a client closed at shutdown: the exchange fails, it never hangs
+            call.finish(() -> exchange.setException(failed));
+        }
         return false;
     }
 
@@ -152,11 +166,13 @@ public class MailmodoCall implements AsyncProcessor {
             RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(uri.getHost()).setPort(port)
                     .setSsl(tls).setURI(uri.getRawPath()).setConnectTimeout(Math.min(connectMillis, deadline))
                     .setIdleTimeout(answerIdleMillis).setFollowRedirects(false)
-                    .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json")
+                    .putHeader("Content-Type", "application/json; charset=utf-8").putHeader("Accept", "application/json")
                     .putHeader("User-Agent", USER_AGENT)
                     // the key travels as this header only: never in a URI, a log or a metric tag
                     .putHeader("mmApiKey", auth.apiKeyOf(exchange));
-            byte[] body = exchange.getMessage().getBody(byte[].class);
+            // JSON is UTF-8 (RFC 8259), whatever the platform's default charset
+            String json = exchange.getMessage().getBody(String.class);
+            byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
             timer = vertx.setTimer(deadline, fired -> cut());
             client.request(options).onComplete(connected -> {
                 if (connected.failed()) {
@@ -169,7 +185,7 @@ public class MailmodoCall implements AsyncProcessor {
                     sent.reset(); // the deadline came first: the connection is not used
                     return;
                 }
-                sent.send(Buffer.buffer(body == null ? new byte[0] : body)).onComplete(answered -> {
+                sent.send(Buffer.buffer(body)).onComplete(answered -> {
                     if (answered.failed()) {
                         fail(answered.cause(), true);
                     } else {
@@ -207,15 +223,19 @@ public class MailmodoCall implements AsyncProcessor {
                 boolean timedOut = failure instanceof java.util.concurrent.TimeoutException
                         || failure.getClass().getSimpleName().contains("Timeout");
                 IOException io;
-                if (!connected) {
-                    io = new ConnectException(timedOut ? "connecting to Mailmodo timed out" : "Mailmodo could not be reached");
+                if (!connected && timedOut) {
+                    // no connection in time (pool wait or connect): nothing was sent, as when the deadline cuts it
+                    exchange.setProperty(CUT, Cut.NO_CONNECTION);
+                    io = new ConnectException("no connection to Mailmodo in time");
+                } else if (!connected) {
+                    io = new ConnectException("Mailmodo could not be reached");
                 } else if (timedOut) {
                     io = new SocketTimeoutException("Mailmodo did not answer in time");
                 } else {
                     io = new IOException("the connection to Mailmodo ended before its answer");
                 }
                 // no cause: Camel picks the onException by the innermost cause, and Vert.x's own exceptions are not I/O
-                counters.mailmodoCall(path, timedOut && connected ? "timeout" : "io_error", System.nanoTime() - startedNanos);
+                counters.mailmodoCall(path, timedOut ? "timeout" : "io_error", System.nanoTime() - startedNanos);
                 exchange.setException(io);
             });
         }
@@ -234,8 +254,8 @@ public class MailmodoCall implements AsyncProcessor {
             }
         }
 
-        /** Completes the exchange once; the route resumes on a worker thread. */
-        private boolean finish(Runnable outcome) {
+        /** Completes the exchange once; the route resumes on a mailmodo-answer thread. */
+        boolean finish(Runnable outcome) {
             if (!done.compareAndSet(false, true)) {
                 return false;
             }
@@ -247,7 +267,11 @@ public class MailmodoCall implements AsyncProcessor {
             } catch (RuntimeException refused) {
                 exchange.setException(refused); // Mailmodo's answer classified as a failure
             }
-            resume.execute(() -> callback.done(false));
+            try {
+                resume.execute(() -> callback.done(false));
+            } catch (RejectedExecutionException shuttingDown) {
+                callback.done(false); // at shutdown: finish here rather than never
+            }
             return true;
         }
     }
@@ -255,5 +279,6 @@ public class MailmodoCall implements AsyncProcessor {
     @PreDestroy
     void close() {
         client.close();
+        resume.shutdown();
     }
 }

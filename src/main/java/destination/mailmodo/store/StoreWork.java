@@ -2,6 +2,7 @@ package destination.mailmodo.store;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -20,7 +21,7 @@ import org.apache.camel.support.AsyncProcessorHelper;
  * {@code quarkus.thread-pool.max-threads}); on any other thread it simply goes on. Camel's {@code threads} EIP
  * would hand the exchange over every time — a thread switch and a parked caller for a route that is already on a
  * worker (an identify sent on through a gathering, a redelivery, a replay). No thread of the pool waits for
- * Mailmodo: its answer resumes the route here too ({@link #resume}).
+ * Mailmodo.
  */
 @ApplicationScoped
 @Named("storeWork")
@@ -35,13 +36,14 @@ public class StoreWork implements AsyncProcessor {
             callback.done(true);
             return true;
         }
-        pool.execute(() -> callback.done(false));
+        try {
+            pool.execute(() -> callback.done(false));
+        } catch (RejectedExecutionException shuttingDown) {
+            exchange.setException(shuttingDown);
+            callback.done(true);
+            return true;
+        }
         return false;
-    }
-
-    /** Goes on with a route on a worker thread (after an answer that arrived on the event loop). */
-    public void resume(Runnable continuation) {
-        pool.execute(continuation);
     }
 
     @Override

@@ -79,7 +79,7 @@ class MailmodoCallTest {
         exchange.setProperty(RequestBudget.ARRIVED_AT, System.currentTimeMillis() - agoMillis);
         exchange.setProperty("tenantKey", TenantKey.of(KEY));
         exchange.setProperty(MailmodoCall.PATH, path);
-        exchange.getMessage().setBody("{\"email\":\"a@example.com\",\"event\":\"Signed Up\"}");
+        exchange.getMessage().setBody("{\"email\":\"a@example.com\",\"event\":\"Café Signed Up\"}");
         return exchange;
     }
 
@@ -101,9 +101,10 @@ class MailmodoCallTest {
         assertEquals(200, exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE));
         assertEquals("{\"success\":true}", exchange.getMessage().getBody(String.class));
         LoggedRequest sent = mailmodo.findAll(WireMock.postRequestedFor(WireMock.urlEqualTo("/api/v1/addEvent"))).get(0);
-        assertEquals("{\"email\":\"a@example.com\",\"event\":\"Signed Up\"}", sent.getBodyAsString());
+        // UTF-8 whatever the platform's default charset
+        assertEquals("{\"email\":\"a@example.com\",\"event\":\"Café Signed Up\"}", new String(sent.getBody(), java.nio.charset.StandardCharsets.UTF_8));
         assertEquals(KEY, sent.getHeader("mmApiKey"));
-        assertEquals("application/json", sent.getHeader("Content-Type"));
+        assertEquals("application/json; charset=utf-8", sent.getHeader("Content-Type").toLowerCase(java.util.Locale.ROOT));
         assertEquals("application/json", sent.getHeader("Accept"));
         assertEquals("mailmodo-destination", sent.getHeader("User-Agent"));
         assertTrue(!sent.containsHeader("Authorization") && !sent.containsHeader("Cookie"), sent.getHeaders().toString());
