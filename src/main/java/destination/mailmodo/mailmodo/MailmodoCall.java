@@ -6,7 +6,6 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,10 +27,8 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.AsyncCallback;
-import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
-import org.apache.camel.support.AsyncCallbackToCompletableFutureAdapter;
-import org.apache.camel.support.AsyncProcessorHelper;
+import org.apache.camel.support.AsyncProcessorSupport;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -55,7 +52,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 @Named("mailmodoCall")
 @RegisterForReflection // Camel looks it up by name from the YAML routes (native image)
-public class MailmodoCall implements AsyncProcessor {
+public class MailmodoCall extends AsyncProcessorSupport {
 
     /** Exchange property set when the deadline cut the call: {@link Cut}. */
     public static final String CUT = "mailmodoCallCut";
@@ -122,19 +119,6 @@ public class MailmodoCall implements AsyncProcessor {
             call.finish(() -> exchange.setException(failed));
         }
         return false;
-    }
-
-    @Override
-    public CompletableFuture<Exchange> processAsync(Exchange exchange) {
-        AsyncCallbackToCompletableFutureAdapter<Exchange> callback = new AsyncCallbackToCompletableFutureAdapter<>(exchange);
-        process(exchange, callback);
-        return callback.getFuture();
-    }
-
-    /** A caller that cannot go async waits here (not the routes of this service). */
-    @Override
-    public void process(Exchange exchange) throws Exception {
-        AsyncProcessorHelper.process(this, exchange);
     }
 
     /** One attempt: completes the exchange exactly once, from the answer, a failure, or the deadline. */
@@ -277,7 +261,7 @@ public class MailmodoCall implements AsyncProcessor {
     }
 
     @PreDestroy
-    void close() {
+    void closeClient() {
         client.close();
         resume.shutdown();
     }

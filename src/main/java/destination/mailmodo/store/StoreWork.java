@@ -1,6 +1,5 @@
 package destination.mailmodo.store;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -10,10 +9,8 @@ import io.vertx.core.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import org.apache.camel.AsyncCallback;
-import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
-import org.apache.camel.support.AsyncCallbackToCompletableFutureAdapter;
-import org.apache.camel.support.AsyncProcessorHelper;
+import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
  * The step before a step that waits for the store ({@code process: ref: storeWork}). The ingest runs on the HTTP
@@ -26,7 +23,7 @@ import org.apache.camel.support.AsyncProcessorHelper;
 @ApplicationScoped
 @Named("storeWork")
 @RegisterForReflection // Camel looks it up by name from the YAML routes (native image)
-public class StoreWork implements AsyncProcessor {
+public class StoreWork extends AsyncProcessorSupport {
 
     private final Executor pool = Infrastructure.getDefaultWorkerPool();
 
@@ -46,15 +43,4 @@ public class StoreWork implements AsyncProcessor {
         return false;
     }
 
-    @Override
-    public CompletableFuture<Exchange> processAsync(Exchange exchange) {
-        AsyncCallbackToCompletableFutureAdapter<Exchange> callback = new AsyncCallbackToCompletableFutureAdapter<>(exchange);
-        process(exchange, callback);
-        return callback.getFuture();
-    }
-
-    @Override
-    public void process(Exchange exchange) {
-        // a caller that cannot go async is not on the event loop: nothing to move
-    }
 }

@@ -67,7 +67,7 @@ class MailmodoCallTest {
 
     @AfterEach
     void stop() throws Exception {
-        call.close();
+        call.closeClient();
         vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         mailmodo.stop();
         camel.close();
