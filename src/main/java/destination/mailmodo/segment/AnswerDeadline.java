@@ -2,7 +2,7 @@ package destination.mailmodo.segment;
 
 import java.time.Duration;
 
-import destination.mailmodo.mailmodo.DeliveryCounters;
+import destination.mailmodo.delivery.DeliveryCounters;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;

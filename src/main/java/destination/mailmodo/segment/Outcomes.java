@@ -10,11 +10,11 @@ import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import destination.mailmodo.mailmodo.ContactBatchCall;
-import destination.mailmodo.mailmodo.ContactBatches;
-import destination.mailmodo.mailmodo.DeliveryCounters;
-import destination.mailmodo.mailmodo.MailmodoAuthException;
-import destination.mailmodo.mailmodo.MailmodoCall;
+import destination.mailmodo.delivery.ContactBatchCall;
+import destination.mailmodo.delivery.ContactBatches;
+import destination.mailmodo.delivery.DeliveryCounters;
+import destination.mailmodo.delivery.MailmodoAuthException;
+import destination.mailmodo.delivery.MailmodoCall;
 import destination.mailmodo.store.DeadLetterChannel;
 import destination.mailmodo.store.Deduplication;
 import destination.mailmodo.store.StoreUnavailable;

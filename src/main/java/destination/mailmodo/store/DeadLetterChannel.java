@@ -3,10 +3,10 @@ package destination.mailmodo.store;
 import java.util.List;
 import java.util.UUID;
 
-import destination.mailmodo.mailmodo.ContactBatchCall;
-import destination.mailmodo.mailmodo.ContactBatches;
-import destination.mailmodo.mailmodo.DeliveryCounters;
-import destination.mailmodo.mailmodo.DeliveryRetries;
+import destination.mailmodo.delivery.ContactBatchCall;
+import destination.mailmodo.delivery.ContactBatches;
+import destination.mailmodo.delivery.DeliveryCounters;
+import destination.mailmodo.delivery.DeliveryRetries;
 import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.segment.OutcomeException;
 import destination.mailmodo.segment.Outcomes;

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.Map;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
-import destination.mailmodo.mailmodo.PermanentMailmodoException;
+import destination.mailmodo.delivery.PermanentMailmodoException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;

@@ -18,7 +18,7 @@ import java.util.concurrent.Executors;
 
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
-import destination.mailmodo.mailmodo.DeliveryCounters;
+import destination.mailmodo.delivery.DeliveryCounters;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;

@@ -1,4 +1,4 @@
-package destination.mailmodo.mailmodo;
+package destination.mailmodo.delivery;
 
 import destination.mailmodo.segment.Outcome;
 import destination.mailmodo.segment.OutcomeException;

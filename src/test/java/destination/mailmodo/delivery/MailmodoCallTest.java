@@ -1,4 +1,4 @@
-package destination.mailmodo.mailmodo;
+package destination.mailmodo.delivery;
 
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;

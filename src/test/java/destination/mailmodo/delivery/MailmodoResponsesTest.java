@@ -1,4 +1,4 @@
-package destination.mailmodo.mailmodo;
+package destination.mailmodo.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

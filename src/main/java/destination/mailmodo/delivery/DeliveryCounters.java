@@ -1,4 +1,4 @@
-package destination.mailmodo.mailmodo;
+package destination.mailmodo.delivery;
 
 import java.util.Set;
 import java.util.concurrent.TimeUnit;

@@ -1,4 +1,4 @@
-package destination.mailmodo.mailmodo;
+package destination.mailmodo.delivery;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;

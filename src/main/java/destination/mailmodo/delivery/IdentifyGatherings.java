@@ -1,4 +1,4 @@
-package destination.mailmodo.mailmodo;
+package destination.mailmodo.delivery;
 
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -1,4 +1,4 @@
-package destination.mailmodo.mailmodo;
+package destination.mailmodo.delivery;
 
 import java.util.ArrayList;
 import java.util.HashMap;
