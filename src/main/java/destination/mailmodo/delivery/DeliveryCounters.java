@@ -3,8 +3,8 @@ package destination.mailmodo.delivery;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import destination.mailmodo.segment.SegmentRequest;
-import destination.mailmodo.segment.SingleEvent;
+import destination.mailmodo.event.SegmentRequest;
+import destination.mailmodo.event.SingleEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

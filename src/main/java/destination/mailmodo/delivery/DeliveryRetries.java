@@ -3,11 +3,11 @@ package destination.mailmodo.delivery;
 import java.net.SocketTimeoutException;
 import java.util.List;
 
-import destination.mailmodo.segment.EventRejected;
-import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.event.EventRejected;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.RequestBudget;
+import destination.mailmodo.event.SingleEvent;
 import destination.mailmodo.segment.Outcomes;
-import destination.mailmodo.segment.SingleEvent;
-import destination.mailmodo.segment.RequestBudget;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;

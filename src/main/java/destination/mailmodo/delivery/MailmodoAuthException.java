@@ -1,7 +1,7 @@
 package destination.mailmodo.delivery;
 
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.OutcomeException;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.OutcomeException;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** Mailmodo answered 401/403: the key is wrong. Passed through to the sender whose key it is. */

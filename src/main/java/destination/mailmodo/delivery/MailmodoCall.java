@@ -11,8 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import destination.mailmodo.event.RequestBudget;
 import destination.mailmodo.segment.InboundAuth;
-import destination.mailmodo.segment.RequestBudget;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -7,10 +7,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.OutcomeException;
-import destination.mailmodo.segment.RequestBudget;
-import destination.mailmodo.segment.TenantKey;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.OutcomeException;
+import destination.mailmodo.event.RequestBudget;
+import destination.mailmodo.event.TenantKey;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;

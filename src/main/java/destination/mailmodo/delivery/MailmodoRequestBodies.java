@@ -2,10 +2,10 @@ package destination.mailmodo.delivery;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import destination.mailmodo.event.SegmentEvent;
 import destination.mailmodo.mapping.IdentifyMapper;
 import destination.mailmodo.mapping.TrackMapper;
 import destination.mailmodo.segment.Outcomes;
-import destination.mailmodo.segment.SegmentEvent;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;

@@ -1,7 +1,7 @@
 package destination.mailmodo.delivery;
 
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.OutcomeException;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.OutcomeException;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** Mailmodo refused the request itself (400/404/409/422 or success:false): retrying cannot help. */

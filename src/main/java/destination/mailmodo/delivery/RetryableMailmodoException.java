@@ -2,8 +2,8 @@ package destination.mailmodo.delivery;
 
 import java.util.OptionalInt;
 
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.OutcomeException;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.OutcomeException;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** Mailmodo is busy or failing (408/429/5xx): the same request may succeed later. */

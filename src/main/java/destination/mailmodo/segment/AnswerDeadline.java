@@ -3,6 +3,8 @@ package destination.mailmodo.segment;
 import java.time.Duration;
 
 import destination.mailmodo.delivery.DeliveryCounters;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.RequestBudget;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;

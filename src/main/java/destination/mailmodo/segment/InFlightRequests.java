@@ -2,6 +2,8 @@ package destination.mailmodo.segment;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
+import destination.mailmodo.event.EventRejected;
+import destination.mailmodo.event.Outcome;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;

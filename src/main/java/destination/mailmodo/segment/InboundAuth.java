@@ -5,6 +5,9 @@ import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Optional;
 
+import destination.mailmodo.event.EventRejected;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.TenantKey;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;

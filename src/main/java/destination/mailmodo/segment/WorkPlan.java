@@ -5,6 +5,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import destination.mailmodo.event.ContactBatch;
+import destination.mailmodo.event.SegmentEvent;
+import destination.mailmodo.event.SegmentRequest;
+import destination.mailmodo.event.Work;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;

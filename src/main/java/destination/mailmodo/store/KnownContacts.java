@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 
+import destination.mailmodo.event.SegmentEvent;
+import destination.mailmodo.event.TenantKey;
 import destination.mailmodo.mapping.EventTime;
 import destination.mailmodo.segment.Outcomes;
-import destination.mailmodo.segment.SegmentEvent;
-import destination.mailmodo.segment.TenantKey;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;

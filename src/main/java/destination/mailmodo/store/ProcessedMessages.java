@@ -9,7 +9,7 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
-import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.event.Outcome;
 import destination.mailmodo.segment.SegmentEvents;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;

@@ -1,7 +1,7 @@
 package destination.mailmodo.store;
 
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.OutcomeException;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.OutcomeException;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** The state store did not answer (busy, disk full, connection lost): the sender retries, nothing is lost. */

@@ -11,7 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import destination.mailmodo.segment.Outcome;
+import destination.mailmodo.event.Outcome;
 import destination.mailmodo.store.ProcessedMessages.AlreadyDone;
 import destination.mailmodo.store.ProcessedMessages.Claimed;
 import destination.mailmodo.store.ProcessedMessages.InFlight;

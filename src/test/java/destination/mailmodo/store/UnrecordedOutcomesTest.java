@@ -14,9 +14,10 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.SegmentEvent;
-import destination.mailmodo.segment.TenantKey;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.SegmentEvent;
+import destination.mailmodo.event.TenantKey;
+import destination.mailmodo.segment.Deduplication;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

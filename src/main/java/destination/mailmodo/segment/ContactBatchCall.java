@@ -1,4 +1,4 @@
-package destination.mailmodo.delivery;
+package destination.mailmodo.segment;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,9 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import destination.mailmodo.event.SegmentEvent;
 import destination.mailmodo.mapping.Contact;
-import destination.mailmodo.segment.EventResult;
-import destination.mailmodo.segment.SegmentEvent;
 
 /**
  * One {@code /addToList/batch} call in the making: the identifies it carries (each with its contact and

@@ -1,16 +1,16 @@
-package destination.mailmodo.store;
+package destination.mailmodo.segment;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
+import destination.mailmodo.event.EventRejected;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.SegmentEvent;
+import destination.mailmodo.event.TenantKey;
 import destination.mailmodo.mapping.EmailAddress;
 import destination.mailmodo.mapping.EventTime;
-import destination.mailmodo.segment.EventRejected;
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.Outcomes;
-import destination.mailmodo.segment.SegmentEvent;
-import destination.mailmodo.segment.TenantKey;
+import destination.mailmodo.store.KnownContacts;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;

@@ -1,4 +1,4 @@
-package destination.mailmodo.segment;
+package destination.mailmodo.event;
 
 /** One event of a request, valid or not: where it stood, what it was called, and its kind. */
 public interface SingleEvent {

@@ -1,4 +1,4 @@
-package destination.mailmodo.segment;
+package destination.mailmodo.event;
 
 import java.time.Duration;
 

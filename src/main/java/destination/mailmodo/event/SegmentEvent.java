@@ -1,4 +1,4 @@
-package destination.mailmodo.segment;
+package destination.mailmodo.event;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.runtime.annotations.RegisterForReflection;

@@ -1,4 +1,4 @@
-package destination.mailmodo.segment;
+package destination.mailmodo.event;
 
 /**
  * One unit the ingest's splitter hands on, routed by {@link #kind()}: a valid event, an event already rejected

@@ -1,4 +1,4 @@
-package destination.mailmodo.segment;
+package destination.mailmodo.event;
 
 /**
  * An event that ends before delivery, carrying the answer for the sender. The exception message is the

@@ -1,4 +1,4 @@
-package destination.mailmodo.delivery;
+package destination.mailmodo.segment;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,19 +9,14 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import destination.mailmodo.event.ContactBatch;
+import destination.mailmodo.event.EventRejected;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.RequestBudget;
+import destination.mailmodo.event.SegmentEvent;
+import destination.mailmodo.event.TenantKey;
 import destination.mailmodo.mapping.IdentifyMapper;
-import destination.mailmodo.segment.ContactBatch;
-import destination.mailmodo.segment.EventRejected;
-import destination.mailmodo.segment.EventResult;
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.Outcomes;
-import destination.mailmodo.segment.RequestBudget;
-import destination.mailmodo.segment.SegmentEvent;
-import destination.mailmodo.segment.TenantKey;
-import destination.mailmodo.store.DeadLetterChannel;
-import destination.mailmodo.store.Deduplication;
 import destination.mailmodo.store.KnownContacts;
-import destination.mailmodo.store.Recipients;
 import destination.mailmodo.store.Store;
 import destination.mailmodo.store.StoreUnavailable;
 import destination.mailmodo.store.UnrecordedOutcomes;

@@ -1,4 +1,4 @@
-package destination.mailmodo.delivery;
+package destination.mailmodo.segment;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -13,15 +13,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import destination.mailmodo.segment.ContactBatch;
-import destination.mailmodo.segment.EventResult;
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.Outcomes;
-import destination.mailmodo.segment.RequestBudget;
-import destination.mailmodo.segment.SegmentEvent;
-import destination.mailmodo.segment.SegmentRequest;
-import destination.mailmodo.segment.TenantKey;
-import destination.mailmodo.segment.WorkPlan;
+import destination.mailmodo.delivery.MailmodoRateLimit;
+import destination.mailmodo.event.ContactBatch;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.RequestBudget;
+import destination.mailmodo.event.SegmentEvent;
+import destination.mailmodo.event.SegmentRequest;
+import destination.mailmodo.event.TenantKey;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;

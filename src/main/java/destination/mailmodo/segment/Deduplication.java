@@ -1,15 +1,17 @@
-package destination.mailmodo.store;
+package destination.mailmodo.segment;
 
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.Outcomes;
-import destination.mailmodo.segment.SingleEvent;
-import destination.mailmodo.segment.TenantKey;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.SingleEvent;
+import destination.mailmodo.event.TenantKey;
 import destination.mailmodo.store.ProcessedMessages.AlreadyDone;
 import destination.mailmodo.store.ProcessedMessages.InFlight;
+import destination.mailmodo.store.ProcessedMessages;
+import destination.mailmodo.store.StoreUnavailable;
+import destination.mailmodo.store.UnrecordedOutcomes;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;

@@ -1,20 +1,19 @@
-package destination.mailmodo.store;
+package destination.mailmodo.segment;
 
 import java.util.List;
 import java.util.UUID;
 
-import destination.mailmodo.delivery.ContactBatchCall;
-import destination.mailmodo.delivery.ContactBatches;
 import destination.mailmodo.delivery.DeliveryCounters;
 import destination.mailmodo.delivery.DeliveryRetries;
-import destination.mailmodo.segment.Outcome;
-import destination.mailmodo.segment.OutcomeException;
-import destination.mailmodo.segment.Outcomes;
-import destination.mailmodo.segment.RejectedEvent;
-import destination.mailmodo.segment.SegmentEvent;
-import destination.mailmodo.segment.SegmentEvents;
-import destination.mailmodo.segment.SingleEvent;
-import destination.mailmodo.segment.TenantKey;
+import destination.mailmodo.event.Outcome;
+import destination.mailmodo.event.OutcomeException;
+import destination.mailmodo.event.RejectedEvent;
+import destination.mailmodo.event.SegmentEvent;
+import destination.mailmodo.event.SingleEvent;
+import destination.mailmodo.event.TenantKey;
+import destination.mailmodo.store.DeadLetter;
+import destination.mailmodo.store.DeadLetters;
+import destination.mailmodo.store.StoreUnavailable;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;

@@ -1,4 +1,4 @@
-package destination.mailmodo.segment;
+package destination.mailmodo.event;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
