@@ -7,7 +7,6 @@ import destination.mailmodo.event.EventRejected;
 import destination.mailmodo.event.Outcome;
 import destination.mailmodo.event.RequestBudget;
 import destination.mailmodo.event.SingleEvent;
-import destination.mailmodo.segment.Outcomes;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -40,7 +39,7 @@ public class DeliveryRetries {
             failure = exchange.getException();
         }
         if (ambiguous(exchange, failure)) {
-            SingleEvent event = Outcomes.event(exchange);
+            SingleEvent event = SingleEvent.of(exchange);
             counters.ambiguous(event != null ? event.type() : "identify"); // no single event: a contact batch
         }
         int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);

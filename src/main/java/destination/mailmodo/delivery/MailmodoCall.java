@@ -12,7 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import destination.mailmodo.event.RequestBudget;
-import destination.mailmodo.segment.InboundAuth;
+import destination.mailmodo.event.TenantKey;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -77,7 +77,6 @@ public class MailmodoCall extends AsyncProcessorSupport {
     private final long connectMillis;
     private final long answerIdleMillis;
     private final RequestBudget budget;
-    private final InboundAuth auth;
     private final MailmodoResponses responses;
     private final DeliveryCounters counters;
     private final ExecutorService resume;
@@ -85,14 +84,13 @@ public class MailmodoCall extends AsyncProcessorSupport {
     public MailmodoCall(Vertx vertx, @ConfigProperty(name = "mailmodo.base-url") String baseUrl,
             @ConfigProperty(name = "mailmodo.connect-timeout") Duration connectTimeout,
             @ConfigProperty(name = "mailmodo.timeout") Duration timeout,
-            @ConfigProperty(name = "destination.max-in-flight") int maxInFlight, RequestBudget budget, InboundAuth auth,
+            @ConfigProperty(name = "destination.max-in-flight") int maxInFlight, RequestBudget budget,
             MailmodoResponses responses, DeliveryCounters counters) {
         this.vertx = vertx;
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         this.connectMillis = connectTimeout.toMillis();
         this.answerIdleMillis = timeout.toMillis();
         this.budget = budget;
-        this.auth = auth;
         this.responses = responses;
         this.counters = counters;
         // its own threads, not the worker pool: a caller blocked on a worker (a gathering's leader sending its call,
@@ -153,7 +151,7 @@ public class MailmodoCall extends AsyncProcessorSupport {
                     .putHeader("Content-Type", "application/json; charset=utf-8").putHeader("Accept", "application/json")
                     .putHeader("User-Agent", USER_AGENT)
                     // the key travels as this header only: never in a URI, a log or a metric tag
-                    .putHeader("mmApiKey", auth.apiKeyOf(exchange));
+                    .putHeader("mmApiKey", exchange.getProperty("tenantKey", TenantKey.class).apiKey());
             // JSON is UTF-8 (RFC 8259), whatever the platform's default charset
             String json = exchange.getMessage().getBody(String.class);
             byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);

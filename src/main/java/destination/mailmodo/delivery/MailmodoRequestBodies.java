@@ -3,9 +3,9 @@ package destination.mailmodo.delivery;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import destination.mailmodo.event.SegmentEvent;
+import destination.mailmodo.event.SingleEvent;
 import destination.mailmodo.mapping.IdentifyMapper;
 import destination.mailmodo.mapping.TrackMapper;
-import destination.mailmodo.segment.Outcomes;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -31,14 +31,14 @@ public class MailmodoRequestBodies {
 
     /** {@code /addToList}: the contact of the identify being worked. */
     public void contact(Exchange exchange) throws JsonProcessingException {
-        SegmentEvent event = exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class);
+        SegmentEvent event = exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class);
         request(exchange, IdentifyMapper.toContact(event.json(), exchange.getProperty("email", String.class),
                 exchange.getProperty("listName", String.class)));
     }
 
     /** {@code /addEvent}: the custom event of the track being worked. */
     public void customEvent(Exchange exchange) throws JsonProcessingException {
-        SegmentEvent event = exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class);
+        SegmentEvent event = exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class);
         request(exchange, TrackMapper.toEvent(event.json(), exchange.getProperty("email", String.class)));
     }
 

@@ -13,6 +13,7 @@ import destination.mailmodo.event.SingleEvent;
 import destination.mailmodo.event.TenantKey;
 import destination.mailmodo.store.DeadLetter;
 import destination.mailmodo.store.DeadLetters;
+import destination.mailmodo.store.Store;
 import destination.mailmodo.store.StoreUnavailable;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -60,7 +61,7 @@ public class DeadLetterChannel {
         }
         ContactBatchCall call = exchange.getProperty(ContactBatches.CALL, ContactBatchCall.class);
         List<SingleEvent> failed = call != null ? call.pending().stream().map(p -> (SingleEvent) p.event()).toList()
-                : Outcomes.event(exchange) == null ? List.of() : List.of(Outcomes.event(exchange));
+                : SingleEvent.of(exchange) == null ? List.of() : List.of(SingleEvent.of(exchange));
         for (SingleEvent event : failed) {
             Outcome answer = keepOne(exchange, event, permanent.outcome());
             if (answer != permanent.outcome()) {
@@ -82,7 +83,7 @@ public class DeadLetterChannel {
         try {
             if (replayedId == null || !deadLetters.failedAgain(tenant, replayedId, failure.reason(), failure.message(), attempts, now)) {
                 deadLetters.add(new DeadLetter(UUID.randomUUID().toString(), tenant, event.messageId(),
-                        event.type(), failure.reason(), SegmentEvents.storable(failure.message()), received(event),
+                        event.type(), failure.reason(), Store.storable(failure.message()), received(event),
                         exchange.getProperty("listName", String.class), attempts, now));
             }
             counters.event(event.type(), "dead_lettered", failure.reason());

@@ -72,7 +72,7 @@ public class Deduplication {
      * but a kept rejection does not stop it.
      */
     public boolean seenBefore(Exchange exchange) {
-        SingleEvent event = Outcomes.event(exchange);
+        SingleEvent event = SingleEvent.of(exchange);
         if (event.messageId() == null) {
             return false; // an event refused before it had an id (not JSON) has nothing to dedupe on
         }

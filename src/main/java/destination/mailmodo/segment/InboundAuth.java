@@ -55,11 +55,6 @@ public class InboundAuth {
         return authenticateCredential(message.getHeader("Authorization", String.class), message.getHeader(Exchange.HTTP_QUERY, String.class));
     }
 
-    /** The delivery's step: the key Mailmodo gets as mmApiKey. */
-    public String apiKeyOf(Exchange exchange) {
-        return exchange.getProperty("tenantKey", TenantKey.class).apiKey();
-    }
-
     private TenantKey authenticateCredential(String authorization, String queryString) {
         if (queryString != null && !queryString.isEmpty()) {
             throw EventRejected.malformed("query parameters are not accepted: send credentials and settings as headers");

@@ -40,9 +40,6 @@ import org.jboss.logging.Logger;
 @Named("outcomes")
 public class Outcomes {
 
-    public static final String SEGMENT_EVENT = "segmentEvent";
-    public static final String REJECTED_EVENT = "rejectedEvent";
-
     private static final Logger LOG = Logger.getLogger("destination.mailmodo.outcome");
 
     private static final Map<String, String> SKIP_MESSAGES = Map.of(
@@ -89,7 +86,7 @@ public class Outcomes {
 
     /** Validation refused the event: raised as a failure so the dead-letter channel keeps it. */
     public void reject(Exchange exchange) {
-        throw new EventRejected(exchange.getProperty(REJECTED_EVENT, RejectedEvent.class).outcome());
+        throw new EventRejected(exchange.getProperty(SingleEvent.REJECTED_EVENT, RejectedEvent.class).outcome());
     }
 
     /**
@@ -107,7 +104,7 @@ public class Outcomes {
             List<EventResult> results = new ArrayList<>(call.decided());
             call.pending().forEach(identify -> results.add(result(exchange, identify.event(), outcome, identify.claimed())));
             exchange.getMessage().setBody(results);
-        } else if (event(exchange) != null) {
+        } else if (SingleEvent.of(exchange) != null) {
             record(exchange, outcome);
         } else {
             log(exchange, null, null, outcome);
@@ -173,7 +170,7 @@ public class Outcomes {
      */
     public void record(Exchange exchange, Outcome outcome) {
         deadLetterChannel.settleReplay(exchange, outcome);
-        exchange.getMessage().setBody(result(exchange, event(exchange), outcome, dedupe.takeClaim(exchange)));
+        exchange.getMessage().setBody(result(exchange, SingleEvent.of(exchange), outcome, dedupe.takeClaim(exchange)));
     }
 
     /** One event's result among several of a unit; settles its dedupe key when the unit claimed it. */
@@ -183,12 +180,6 @@ public class Outcomes {
         }
         log(exchange, event.messageId(), event.type(), outcome);
         return new EventResult(event.index(), event.messageId(), event.type(), outcome);
-    }
-
-    /** The event being worked on, valid or rejected; null outside an event (credential, request shape). */
-    public static SingleEvent event(Exchange exchange) {
-        SingleEvent event = exchange.getProperty(SEGMENT_EVENT, SegmentEvent.class);
-        return event != null ? event : exchange.getProperty(REJECTED_EVENT, RejectedEvent.class);
     }
 
     /**
@@ -201,7 +192,7 @@ public class Outcomes {
         if (failure == null) {
             failure = decisive(exchange.getException());
         }
-        boolean ofEvents = event(exchange) != null || exchange.getProperty(ContactBatches.CALL) != null;
+        boolean ofEvents = SingleEvent.of(exchange) != null || exchange.getProperty(ContactBatches.CALL) != null;
         return !ofEvents || !(failure instanceof OutcomeException known) || !DeadLetterChannel.keeps(known.outcome());
     }
 

@@ -7,6 +7,7 @@ import java.util.Optional;
 import destination.mailmodo.event.EventRejected;
 import destination.mailmodo.event.Outcome;
 import destination.mailmodo.event.SegmentEvent;
+import destination.mailmodo.event.SingleEvent;
 import destination.mailmodo.event.TenantKey;
 import destination.mailmodo.mapping.EmailAddress;
 import destination.mailmodo.mapping.EventTime;
@@ -36,12 +37,12 @@ public class Recipients {
 
     /** The identify route's step: the email of the event being worked. */
     public String identifyRecipient(Exchange exchange) {
-        return forIdentify(exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class), exchange.getProperty("tenantKey", TenantKey.class));
+        return forIdentify(exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class), exchange.getProperty("tenantKey", TenantKey.class));
     }
 
     /** The track route's step: the email, or null when the user is not known. */
     public String trackRecipient(Exchange exchange) {
-        SegmentEvent event = exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class);
+        SegmentEvent event = exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class);
         String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
         return ownEmail(event).or(() -> knownContacts.emailOf(tenant, event.userId(), event.anonymousId())).orElse(null);
     }
@@ -58,7 +59,7 @@ public class Recipients {
      * would be told to retry for as long as it keeps retrying.
      */
     public void unknownUser(Exchange exchange) {
-        Optional<Instant> happened = EventTime.of(exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class).json());
+        Optional<Instant> happened = EventTime.of(exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class).json());
         if (happened.isPresent() && Duration.between(happened.get(), Instant.now()).abs().compareTo(unknownUserGrace) < 0) {
             throw new EventRejected(Outcome.retry("unknown_user",
                     "user is not known yet: no identify with an email has been delivered for it; retry later",

@@ -21,7 +21,9 @@ import destination.mailmodo.event.Outcome;
 import destination.mailmodo.event.RejectedEvent;
 import destination.mailmodo.event.SegmentEvent;
 import destination.mailmodo.event.SegmentRequest;
+import destination.mailmodo.event.SingleEvent;
 import destination.mailmodo.event.Work;
+import destination.mailmodo.store.Store;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -80,12 +82,12 @@ public class SegmentEvents {
 
     /** The integrations filter's predicate: the event says {@code integrations.Mailmodo: false}. */
     public boolean mailmodoDisabled(Exchange exchange) {
-        return exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class).mailmodoDisabled();
+        return exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class).mailmodoDisabled();
     }
 
     /** The content-based router's key. */
     public String typeOf(Exchange exchange) {
-        return exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class).type();
+        return exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class).type();
     }
 
     public SegmentRequest parse(byte[] body) {
@@ -97,7 +99,7 @@ public class SegmentEvents {
         }
         JsonNode root = readTree(body);
         if (root == null) {
-            String raw = storable(new String(body, 0, Math.min(body.length, MAX_EVENT_BYTES), StandardCharsets.UTF_8));
+            String raw = Store.storable(new String(body, 0, Math.min(body.length, MAX_EVENT_BYTES), StandardCharsets.UTF_8));
             return single(new RejectedEvent(0, null, null, raw, Outcome.rejected("malformed", "request body is not valid JSON")));
         }
         if (root.isArray()) {
@@ -194,13 +196,8 @@ public class SegmentEvents {
     private static RejectedEvent rejected(int index, JsonNode node, Outcome outcome) {
         JsonNode messageId = node.path("messageId");
         JsonNode type = node.path("type");
-        return new RejectedEvent(index, messageId.isTextual() ? storable(messageId.asText()) : null,
-                type.isTextual() ? storable(type.asText()) : null, node.toString(), outcome);
-    }
-
-    /** Text as the store can hold it: PostgreSQL refuses NUL, which becomes U+FFFD (nothing else changes). */
-    public static String storable(String text) {
-        return text == null ? null : text.replace('\u0000', '\uFFFD');
+        return new RejectedEvent(index, messageId.isTextual() ? Store.storable(messageId.asText()) : null,
+                type.isTextual() ? Store.storable(type.asText()) : null, node.toString(), outcome);
     }
 
     /** Same content, same id: a redelivered event without messageId still dedupes (DESIGN §7). */

@@ -11,9 +11,9 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 import destination.mailmodo.event.SegmentEvent;
+import destination.mailmodo.event.SingleEvent;
 import destination.mailmodo.event.TenantKey;
 import destination.mailmodo.mapping.EventTime;
-import destination.mailmodo.segment.Outcomes;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -83,7 +83,7 @@ public class KnownContacts {
      * until it is recorded (and tracks use it meanwhile), so the identify is not sent to Mailmodo again.
      */
     public void learnFromDelivered(Exchange exchange) {
-        learnFromIdentify(exchange.getProperty(Outcomes.SEGMENT_EVENT, SegmentEvent.class), exchange.getProperty("tenantKey", TenantKey.class),
+        learnFromIdentify(exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class), exchange.getProperty("tenantKey", TenantKey.class),
                 exchange.getProperty("email", String.class));
     }
 

@@ -10,7 +10,6 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 import destination.mailmodo.event.Outcome;
-import destination.mailmodo.segment.SegmentEvents;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -117,7 +116,7 @@ public class ProcessedMessages {
     public void complete(String tenant, String messageId, Outcome outcome) {
         try (Connection connection = dataSource.getConnection()) {
             update(connection, COMPLETE, tenant, messageId, outcome.httpStatus(), outcome.status(), outcome.reason(),
-                    SegmentEvents.storable(outcome.message()), System.currentTimeMillis() + ttlMillis);
+                    Store.storable(outcome.message()), System.currentTimeMillis() + ttlMillis);
         } catch (SQLException e) {
             throw new StoreUnavailable(e);
         }

@@ -98,6 +98,11 @@ public class Store {
         return dataSource;
     }
 
+    /** Text as the store can hold it: PostgreSQL refuses NUL, which becomes U+FFFD (nothing else changes). */
+    public static String storable(String text) {
+        return text == null ? null : text.replace('\u0000', '\uFFFD');
+    }
+
     private static void createDirectory(Path dir) {
         try {
             Files.createDirectories(dir);

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -19,7 +18,6 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import destination.mailmodo.event.RequestBudget;
 import destination.mailmodo.event.TenantKey;
-import destination.mailmodo.segment.InboundAuth;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import org.apache.camel.Exchange;
@@ -60,8 +58,7 @@ class MailmodoCallTest {
                 .withBody("{\"success\":false,\"message\":\"invalid email\"}")));
         vertx = Vertx.vertx();
         call = new MailmodoCall(vertx, mailmodo.baseUrl() + "/api/v1", Duration.ofMillis(500), Duration.ofMillis(1200), 1, budget,
-                new InboundAuth(Optional.empty(), Optional.empty()), new MailmodoResponses(new ObjectMapper()),
-                new DeliveryCounters(new SimpleMeterRegistry()));
+                new MailmodoResponses(new ObjectMapper()), new DeliveryCounters(new SimpleMeterRegistry()));
         camel = new DefaultCamelContext();
     }
 
