@@ -11,11 +11,16 @@ import destination.mailmodo.event.Outcome;
 import destination.mailmodo.event.OutcomeException;
 import destination.mailmodo.event.RequestBudget;
 import destination.mailmodo.event.TenantKey;
+import destination.mailmodo.store.StoreWork;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.vertx.core.Context;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -58,6 +63,65 @@ public class MailmodoRateLimit {
         this.limit = limit;
         this.budget = budget;
         this.counters = counters;
+    }
+
+    /**
+     * The delivery unit's step before each attempt ({@code process: ref: rateLimitPermit}): the key's permit(s) taken
+     * at once when free; on the event loop, a wait for them moves off it first ({@link StoreWork}), bounded as
+     * {@link #acquire} says.
+     */
+    @Singleton // no client proxy: Camel calls process() on the instance
+    @Named("rateLimitPermit")
+    @RegisterForReflection // Camel looks it up by name from the YAML routes (native image)
+    public static class PermitStep extends AsyncProcessorSupport {
+
+        private final MailmodoRateLimit limit;
+        private final StoreWork offTheEventLoop;
+
+        public PermitStep(MailmodoRateLimit limit, StoreWork offTheEventLoop) {
+            this.limit = limit;
+            this.offTheEventLoop = offTheEventLoop;
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            if (Context.isOnEventLoopThread() && limit.tryAcquireNow(exchange)) {
+                callback.done(true);
+                return true;
+            }
+            return offTheEventLoop.runBlocking(exchange, callback, this::acquire);
+        }
+
+        private void acquire(Exchange exchange) {
+            try {
+                limit.acquire(exchange);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for a rate-limit permit", e);
+            }
+        }
+    }
+
+    /** The key's permit(s) when free now, in the fair order of the waiting; false (nothing taken) when not. */
+    boolean tryAcquireNow(Exchange exchange) {
+        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
+        boolean batch = "addToList/batch".equals(exchange.getProperty("mailmodoPath", String.class));
+        Semaphore single = permits(tenant);
+        try {
+            if (!single.tryAcquire(0, TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+            if (batch && !batchCalls.computeIfAbsent(tenant, t -> new Semaphore(1, true)).tryAcquire(0, TimeUnit.MILLISECONDS)) {
+                single.release();
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        exchange.setProperty(HELD, batch ? 2 : 1);
+        counters.rateLimitWaited(0);
+        return true;
     }
 
     /** Before each attempt: waits for the key's permit(s) or refuses the call. */

@@ -60,6 +60,10 @@ public class SettingsCheck {
             check.problems.add("invalid setting destination.dedupe-lease: must be shorter than destination.dedupe-ttl, got "
                     + check.raw("destination.dedupe-lease").orElse(""));
         }
+        if (check.raw("destination.contact-cache-ttl").isPresent()) { // unset: the store's default
+            check.notNegative("destination.contact-cache-ttl");
+        }
+        check.atLeast("destination.contact-cache-size", 0);
         check.positive("destination.dead-letter-ttl");
         check.positive("destination.housekeeping-interval");
         check.fixedKeyPair("mailmodo.api-key", "destination.inbound-token");

@@ -7,15 +7,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import destination.mailmodo.event.Outcome;
 import destination.mailmodo.event.SingleEvent;
 import destination.mailmodo.event.TenantKey;
+import destination.mailmodo.store.AsyncStore;
 import destination.mailmodo.store.ProcessedMessages.AlreadyDone;
 import destination.mailmodo.store.ProcessedMessages.InFlight;
 import destination.mailmodo.store.ProcessedMessages;
 import destination.mailmodo.store.StoreUnavailable;
+import destination.mailmodo.store.StoreWork;
 import destination.mailmodo.store.UnrecordedOutcomes;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
  * The idempotent consumer of the event route (DESIGN §4, §7). Camel's stock one forgets a key whenever an
@@ -35,12 +41,61 @@ public class Deduplication {
 
     private final ProcessedMessages processed;
     private final UnrecordedOutcomes unrecorded;
+    private final AsyncStore store;
+    private final StoreWork storeWork;
     // the claims this instance holds (events in flight here): a release only drops its own claim
     private final Map<Key, Long> held = new ConcurrentHashMap<>();
 
+    /** Without the asynchronous claim step (only {@link #seenBefore} and the blocking calls work). */
     public Deduplication(ProcessedMessages processed, UnrecordedOutcomes unrecorded) {
+        this(processed, unrecorded, null, null);
+    }
+
+    @Inject
+    public Deduplication(ProcessedMessages processed, UnrecordedOutcomes unrecorded, AsyncStore store, StoreWork storeWork) {
         this.processed = processed;
         this.unrecorded = unrecorded;
+        this.store = store;
+        this.storeWork = storeWork;
+    }
+
+    /**
+     * The event route's idempotent consumer as a step that never blocks the event loop ({@code process: ref:
+     * dedupeClaim}): claims the event's key like {@link #seenBefore} and sets {@link #DUPLICATE_OUTCOME} when it
+     * was seen before, else {@link #CLAIMED}. The claim runs as an {@link AsyncStore} operation; only a key with an
+     * outcome waiting in memory for the store (an outage) takes the blocking path, off the event loop.
+     */
+    @Singleton // no client proxy: Camel calls process() on the instance
+    @Named("dedupeClaim")
+    @RegisterForReflection // Camel looks it up by name from the YAML routes (native image)
+    public static class ClaimStep extends AsyncProcessorSupport {
+
+        private final Deduplication dedupe;
+
+        public ClaimStep(Deduplication dedupe) {
+            this.dedupe = dedupe;
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            return dedupe.claim(exchange, callback);
+        }
+    }
+
+    boolean claim(Exchange exchange, AsyncCallback callback) { // not private: called through the bean's client proxy
+        String messageId = SingleEvent.of(exchange).messageId();
+        if (messageId == null) {
+            callback.done(true);
+            return true;
+        }
+        String tenant = tenant(exchange);
+        if (unrecorded.find(new Key(tenant, messageId)).isPresent()) {
+            return storeWork.runBlocking(exchange, callback, this::seenBefore);
+        }
+        boolean replay = exchange.getProperty(REPLAY, false, Boolean.class);
+        return store.run(exchange, callback, processed.claimOperation(tenant, messageId, replay),
+                (claimed, claim) -> answerFor(tenant, messageId, claim).ifPresentOrElse(
+                        answer -> claimed.setProperty(DUPLICATE_OUTCOME, answer), () -> claimed.setProperty(CLAIMED, true)));
     }
 
     /** A dedupe key. */

@@ -8,8 +8,13 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 
@@ -23,6 +28,10 @@ import io.quarkus.runtime.annotations.RegisterForProxy;
  * commit (and an fsync) per operation, but one commit serves every operation that ran while the previous
  * one was being written. One writer also means SQLite never answers "busy" to a competing connection.
  * The committer commits as soon as there is something to commit; there is no timer to wait for.
+ * <p>
+ * Operations submitted with {@link #submit} run on the committer itself, on the bare connection, just before the
+ * commit that covers them, and complete their future once it is on disk: the caller (the HTTP event loop) never
+ * waits and no thread is parked per operation.
  */
 @RegisterForProxy(targets = Connection.class) // the borrowed connection is a dynamic proxy (native image)
 final class GroupCommit implements DataSource, AutoCloseable {
@@ -34,14 +43,15 @@ final class GroupCommit implements DataSource, AutoCloseable {
     private final DataSource pool;
     private Connection connection; // replaced when a failed commit leaves it unusable
     private final ReentrantLock lock = new ReentrantLock(true);
-    // the committer waits for work, operations wait for their commit: apart, so ending an operation wakes only the
-    // committer and not every thread waiting for a commit
-    private final Condition work = lock.newCondition();
+    // operations wait for their commit on this condition; the committer parks apart (LockSupport), so ending an
+    // operation wakes only the committer, and a submission never takes the lock
     private final Condition settledChanged = lock.newCondition();
     private final Thread committer;
-    private long written; // operations run on the connection
+    // operations submitted to run on the committer: taken in order before each commit
+    private final ConcurrentLinkedQueue<Submitted<?>> submitted = new ConcurrentLinkedQueue<>();
+    private volatile long written; // operations run on the connection (written under the lock)
     private long committed; // operations a successful commit covered
-    private long settled; // operations a commit, successful or not, covered
+    private volatile long settled; // operations a commit, successful or not, covered (written under the lock)
     private SQLException failure;
     private volatile boolean closed;
     // operations a thread nests inside one borrowing (see Store.inOneCommit) share its commit
@@ -132,12 +142,57 @@ final class GroupCommit implements DataSource, AutoCloseable {
 
     /** Ends an operation's turn on the connection: its ticket. */
     private long release() {
+        long ticket;
         try {
-            written++;
-            work.signal();
-            return written;
+            ticket = ++written;
         } finally {
             lock.unlock();
+        }
+        LockSupport.unpark(committer);
+        return ticket;
+    }
+
+    private record Submitted<T>(AsyncStore.Operation<T> operation, CompletableFuture<T> done) {
+    }
+
+    /** An operation's outcome, published once the commit covering it settled. */
+    private record Ran<T>(CompletableFuture<T> done, T value, Throwable failure) {
+    }
+
+    /**
+     * Runs {@code operation} on the committer before its next commit; the future completes (on the committer's
+     * thread: hand the continuation on at once) when that commit is on disk, or fails with
+     * {@link StoreUnavailable}. Never blocks the caller.
+     */
+    <T> CompletableFuture<T> submit(AsyncStore.Operation<T> operation) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        if (closed) {
+            done.completeExceptionally(new StoreUnavailable(new SQLException("the state store is closed")));
+            return done;
+        }
+        submitted.add(new Submitted<>(operation, done));
+        LockSupport.unpark(committer);
+        return done;
+    }
+
+    /** On the committer, holding the lock: runs what was submitted, each as one more operation of this commit. */
+    private List<Ran<?>> runSubmitted() {
+        if (submitted.isEmpty()) {
+            return List.of();
+        }
+        List<Ran<?>> ran = new ArrayList<>();
+        for (Submitted<?> next; (next = submitted.poll()) != null;) {
+            ran.add(run(next));
+            written++;
+        }
+        return ran;
+    }
+
+    private <T> Ran<T> run(Submitted<T> submitted) {
+        try {
+            return new Ran<>(submitted.done(), submitted.operation().run(connection), null);
+        } catch (SQLException | RuntimeException e) {
+            return new Ran<>(submitted.done(), null, e);
         }
     }
 
@@ -165,29 +220,58 @@ final class GroupCommit implements DataSource, AutoCloseable {
 
     private void commitLoop() {
         while (!closed) {
+            if (written == settled && submitted.isEmpty()) {
+                LockSupport.park(this); // an operation ending, a submission or close() unparks
+                continue;
+            }
+            List<Ran<?>> ran;
+            boolean ok;
             lock.lock();
             try {
-                while (written == settled && !closed) {
-                    work.await();
-                }
                 if (closed) {
-                    return;
+                    break;
                 }
+                ran = runSubmitted();
                 long upTo = written;
+                ok = true;
                 try {
                     connection.commit();
                     committed = upTo;
                 } catch (SQLException | RuntimeException e) {
                     failure = e instanceof SQLException sql ? sql : new SQLException(e);
+                    ok = false;
                     recover();
                 }
                 settled = upTo;
                 settledChanged.signalAll();
-            } catch (InterruptedException e) {
-                return;
             } finally {
                 lock.unlock();
             }
+            publish(ran, ok);
+        }
+        failSubmitted();
+    }
+
+    private void publish(List<Ran<?>> ran, boolean committedOk) {
+        for (Ran<?> each : ran) {
+            complete(each, committedOk);
+        }
+    }
+
+    @SuppressWarnings({ "unchecked", "rawtypes" })
+    private void complete(Ran each, boolean committedOk) {
+        if (each.failure() != null) {
+            each.done().completeExceptionally(each.failure() instanceof SQLException sql ? new StoreUnavailable(sql) : each.failure());
+        } else if (committedOk) {
+            each.done().complete(each.value());
+        } else {
+            each.done().completeExceptionally(new StoreUnavailable(new SQLException("the state store could not commit", failure)));
+        }
+    }
+
+    private void failSubmitted() {
+        for (Submitted<?> left; (left = submitted.poll()) != null;) {
+            left.done().completeExceptionally(new StoreUnavailable(new SQLException("the state store is closed")));
         }
     }
 
@@ -222,12 +306,17 @@ final class GroupCommit implements DataSource, AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            work.signalAll();
             settledChanged.signalAll();
         } finally {
             lock.unlock();
         }
-        committer.interrupt();
+        LockSupport.unpark(committer);
+        try {
+            committer.join(COMMIT_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failSubmitted();
         lock.lock();
         try {
             if (written > committed) {

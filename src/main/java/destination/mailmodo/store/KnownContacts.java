@@ -4,11 +4,16 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import javax.sql.DataSource;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 import destination.mailmodo.event.SegmentEvent;
 import destination.mailmodo.event.SingleEvent;
@@ -18,11 +23,18 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The known-contact store: per tenant, userId / anonymousId → email of the newest identify Mailmodo accepted
  * (newest by event time, so a late redelivery of an old identify does not overwrite a newer email).
+ * <p>
+ * Tracks read it through a cache (Caffeine, read-through, newest-wins updates when this instance learns a
+ * contact; unknown users are not cached): on the embedded store every write goes through this instance, so the
+ * cache is never stale; on PostgreSQL another instance may learn a newer email, seen here at most
+ * {@code destination.contact-cache-ttl} later.
  */
 @Singleton
 @RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
@@ -38,17 +50,35 @@ public class KnownContacts {
             WHERE excluded.seen_at >= known_contact.seen_at""";
     private static final String FIND = "SELECT email, seen_at FROM known_contact WHERE tenant = ? AND id_kind = ? AND id = ?";
 
+    private static final Duration EMBEDDED_CACHE_TTL = Duration.ofMinutes(10);
+    private static final Duration SHARED_CACHE_TTL = Duration.ofSeconds(5);
+
     private final DataSource dataSource;
     private final UnrecordedOutcomes unrecorded;
+    private final AsyncStore asyncStore;
+    private final StoreWork storeWork;
+    private final Cache<Key, Learned> cache; // null: off
 
     @Inject
-    public KnownContacts(Store store, UnrecordedOutcomes unrecorded) {
-        this(store.dataSource(), unrecorded);
+    public KnownContacts(Store store, UnrecordedOutcomes unrecorded, AsyncStore asyncStore, StoreWork storeWork,
+            @ConfigProperty(name = "destination.contact-cache-ttl") Optional<Duration> cacheTtl,
+            @ConfigProperty(name = "destination.contact-cache-size") long cacheSize) {
+        this.dataSource = store.dataSource();
+        this.unrecorded = unrecorded;
+        this.asyncStore = asyncStore;
+        this.storeWork = storeWork;
+        Duration ttl = cacheTtl.orElse(store.dataSource() instanceof GroupCommit ? EMBEDDED_CACHE_TTL : SHARED_CACHE_TTL);
+        this.cache = ttl.isNegative() || ttl.isZero() || cacheSize <= 0 ? null
+                : Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(cacheSize).executor(Runnable::run).build();
     }
 
+    /** Without the cache and the asynchronous lookup (only the blocking calls work). */
     public KnownContacts(DataSource dataSource, UnrecordedOutcomes unrecorded) {
         this.dataSource = dataSource;
         this.unrecorded = unrecorded;
+        this.asyncStore = null;
+        this.storeWork = null;
+        this.cache = null;
     }
 
     /** A known-contact row. */
@@ -90,7 +120,9 @@ public class KnownContacts {
     public void learnFromIdentify(SegmentEvent event, TenantKey tenant, String email) {
         Instant seenAt = EventTime.of(event.json()).orElseGet(Instant::now);
         for (Key key : keys(tenant.tenant(), event.userId(), event.anonymousId())) {
-            unrecorded.record(key, new Learned(this, key, email, seenAt));
+            Learned learned = new Learned(this, key, email, seenAt);
+            unrecorded.record(key, learned);
+            cache(learned);
         }
     }
 
@@ -110,6 +142,7 @@ public class KnownContacts {
         try (Connection connection = dataSource.getConnection()) {
             for (Key key : keys(tenant, userId, anonymousId)) {
                 upsert(connection, tenant, key.kind(), key.id(), email, seenAt);
+                cache(new Learned(this, key, email, seenAt));
             }
         } catch (SQLException e) {
             throw new StoreUnavailable(e);
@@ -123,6 +156,48 @@ public class KnownContacts {
     /** By userId, else by anonymousId (DESIGN §5, track). */
     public Optional<String> emailOf(String tenant, String userId, String anonymousId) {
         return find(tenant, USER, userId).or(() -> find(tenant, ANONYMOUS, anonymousId));
+    }
+
+    /**
+     * The email of a user (by userId, else by anonymousId when one is given) as a route step that never blocks the
+     * event loop: handed to {@code then} (empty when not known), then the route goes on as {@link AsyncStore#run}
+     * says. The cache answers at once; a miss is an {@link AsyncStore} read that fills it; a contact still waiting in
+     * memory for the store (an outage) takes the blocking path, off the event loop.
+     *
+     * @return whether the route continued in place
+     */
+    public boolean emailOf(Exchange exchange, AsyncCallback callback, String tenant, String userId, String anonymousId,
+            BiConsumer<Exchange, Optional<String>> then) {
+        List<Key> keys = keys(tenant, userId, anonymousId);
+        if (keys.stream().anyMatch(key -> unrecorded.find(key).isPresent())) {
+            return storeWork.runBlocking(exchange, callback, blocking -> then.accept(blocking, emailOf(tenant, userId, anonymousId)));
+        }
+        Learned cached = keys.isEmpty() || cache == null ? null : cache.getIfPresent(keys.get(0)); // userId first
+        if (cached != null || keys.isEmpty()) {
+            then.accept(exchange, Optional.ofNullable(cached).map(Learned::email));
+            callback.done(true);
+            return true;
+        }
+        return asyncStore.run(exchange, callback, connection -> read(connection, keys), then);
+    }
+
+    /** On the store's connection: the first key that has an email, cached. */
+    private Optional<String> read(Connection connection, List<Key> keys) throws SQLException {
+        for (Key key : keys) {
+            Optional<Learned> stored = stored(connection, key);
+            if (stored.isPresent()) {
+                cache(stored.get());
+                return stored.map(Learned::email);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Keeps the newest email of a key in the cache. */
+    private void cache(Learned learned) {
+        if (cache != null) {
+            cache.asMap().merge(learned.key(), learned, (held, newer) -> newer.seenAt().isBefore(held.seenAt()) ? held : newer);
+        }
     }
 
     /** The stored email, or the one learned here and not yet recorded when that is newer (or the store is down). */
@@ -147,17 +222,22 @@ public class KnownContacts {
     }
 
     private Optional<Learned> stored(String tenant, String kind, String id) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement(FIND)) {
-            select.setString(1, tenant);
-            select.setString(2, kind);
-            select.setString(3, id);
-            try (ResultSet row = select.executeQuery()) {
-                return row.next() ? Optional.of(new Learned(this, null, row.getString(1), Instant.ofEpochMilli(row.getLong(2))))
-                        : Optional.empty();
-            }
+        try (Connection connection = dataSource.getConnection()) {
+            return stored(connection, new Key(tenant, kind, id));
         } catch (SQLException e) {
             throw new StoreUnavailable(e);
+        }
+    }
+
+    private Optional<Learned> stored(Connection connection, Key key) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(FIND)) {
+            select.setString(1, key.tenant());
+            select.setString(2, key.kind());
+            select.setString(3, key.id());
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? Optional.of(new Learned(this, key, row.getString(1), Instant.ofEpochMilli(row.getLong(2))))
+                        : Optional.empty();
+            }
         }
     }
 

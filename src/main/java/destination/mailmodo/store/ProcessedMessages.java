@@ -94,22 +94,32 @@ public class ProcessedMessages {
 
     private Claim claim(String tenant, String messageId, String takeOver) {
         try (Connection connection = dataSource.getConnection()) {
-            // a claim released between our insert and our read is simply tried again
-            for (int attempt = 0; attempt < 3; attempt++) {
-                long now = System.currentTimeMillis();
-                if (update(connection, INSERT, tenant, messageId, now + leaseMillis, now + ttlMillis) == 1
-                        || update(connection, takeOver, now + leaseMillis, now + ttlMillis, tenant, messageId, now, now) == 1) {
-                    return new Claimed(now + leaseMillis);
-                }
-                Optional<Claim> existing = find(connection, tenant, messageId);
-                if (existing.isPresent()) {
-                    return existing.get();
-                }
-            }
-            return new InFlight();
+            return claim(connection, tenant, messageId, takeOver);
         } catch (SQLException e) {
             throw new StoreUnavailable(e);
         }
+    }
+
+    /** The claim as one operation on a connection ({@link AsyncStore}): a replay's when {@code replay}. */
+    public AsyncStore.Operation<Claim> claimOperation(String tenant, String messageId, boolean replay) {
+        String takeOver = replay ? TAKE_OVER_FOR_REPLAY : TAKE_OVER;
+        return connection -> claim(connection, tenant, messageId, takeOver);
+    }
+
+    private Claim claim(Connection connection, String tenant, String messageId, String takeOver) throws SQLException {
+        // a claim released between our insert and our read is simply tried again
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long now = System.currentTimeMillis();
+            if (update(connection, INSERT, tenant, messageId, now + leaseMillis, now + ttlMillis) == 1
+                    || update(connection, takeOver, now + leaseMillis, now + ttlMillis, tenant, messageId, now, now) == 1) {
+                return new Claimed(now + leaseMillis);
+            }
+            Optional<Claim> existing = find(connection, tenant, messageId);
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+        }
+        return new InFlight();
     }
 
     /** Delivered or permanently rejected: a duplicate gets this outcome again until the key expires. */

@@ -2,6 +2,7 @@ package destination.mailmodo.store;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -43,4 +44,22 @@ public class StoreWork extends AsyncProcessorSupport {
         return false;
     }
 
+    /**
+     * Runs a step that may block ({@code step}), off the event loop when called on it, then continues the route; a
+     * failure of the step becomes the exchange's exception.
+     *
+     * @return whether the route continued in place (Camel's AsyncProcessor contract)
+     */
+    public boolean runBlocking(Exchange exchange, AsyncCallback callback, Consumer<Exchange> step) {
+        return process(exchange, doneSync -> {
+            if (exchange.getException() == null) {
+                try {
+                    step.accept(exchange);
+                } catch (RuntimeException e) {
+                    exchange.setException(e);
+                }
+            }
+            callback.done(doneSync);
+        });
+    }
 }

@@ -56,6 +56,8 @@ class SettingsCheckTest {
             destination.unknown-user-grace | -PT1M              | invalid setting destination.unknown-user-grace: must be a duration of zero or more, such as PT10M, got "-PT1M"
             destination.dedupe-ttl      | P                     | invalid setting destination.dedupe-ttl: must be a positive duration, such as PT1.2S, got "P"
             destination.dedupe-lease    | PT48H                 | invalid setting destination.dedupe-lease: must be shorter than destination.dedupe-ttl, got PT48H
+            destination.contact-cache-ttl | -PT5S              | invalid setting destination.contact-cache-ttl: must be a duration of zero or more, such as PT10M, got "-PT5S"
+            destination.contact-cache-size | many               | invalid setting destination.contact-cache-size: must be a whole number of at least 0, got "many"
             destination.dead-letter-ttl | 0                     | invalid setting destination.dead-letter-ttl: must be a positive duration, such as PT1.2S, got "0"
             destination.housekeeping-interval | PT0S            | invalid setting destination.housekeeping-interval: must be a positive duration, such as PT1.2S, got "PT0S"
             mailmodo.api-key            | mm-secret-value       | invalid setting destination.inbound-token: mailmodo.api-key and destination.inbound-token must be set together (fixed-key mode) or both left unset

@@ -12,7 +12,10 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -105,5 +108,63 @@ class GroupCommitTest {
         assertTrue(borrowed.isClosed());
         assertThrows(SQLException.class, () -> borrowed.createStatement());
         store.close();
+    }
+
+    @Test
+    void submittedOperationsRaceBorrowersAndCompleteOnlyOnceOnDisk() throws Exception {
+        GroupCommit store = new GroupCommit(SqliteFile.open(dataDir));
+        ProcessedMessages keys = new ProcessedMessages(store, Duration.ofHours(24), Duration.ofSeconds(30));
+        ExecutorService borrowers = Executors.newFixedThreadPool(4);
+        List<Future<Claim>> borrowed = new ArrayList<>();
+        List<CompletableFuture<Boolean>> submitted = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String messageId = "m-" + (i % 20); // ten racing claims per messageId, half submitted, half borrowing
+            if (i % 2 == 0) {
+                // what a waiter sees when its future completes: the claim already visible to another connection
+                submitted.add(store.submit(keys.claimOperation("t", messageId, false)).thenApply(claim -> {
+                    if (claim instanceof Claimed) {
+                        try (Connection other = SqliteFile.open(dataDir).getConnection()) {
+                            assertEquals(1, count(other, "SELECT COUNT(*) FROM processed_message WHERE message_id = '" + messageId + "'"));
+                        } catch (SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return true;
+                    }
+                    return false;
+                }));
+            } else {
+                borrowed.add(borrowers.submit(() -> keys.claim("t", messageId)));
+            }
+        }
+        long won = 0;
+        for (CompletableFuture<Boolean> claim : submitted) {
+            won += claim.get(10, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        for (Future<Claim> claim : borrowed) {
+            won += claim.get() instanceof Claimed ? 1 : 0;
+        }
+        borrowers.shutdown();
+        assertEquals(20, won, "each messageId claimed exactly once, submitted or borrowing");
+        store.close();
+    }
+
+    @Test
+    void aFailedSubmittedOperationFailsAloneAsStoreUnavailable() throws Exception {
+        GroupCommit store = new GroupCommit(SqliteFile.open(dataDir));
+        ProcessedMessages keys = new ProcessedMessages(store, Duration.ofHours(24), Duration.ofSeconds(30));
+        CompletableFuture<Integer> broken = store.submit(connection -> connection.createStatement().executeUpdate("INSERT INTO no_such_table VALUES (1)"));
+        CompletableFuture<Claim> fine = store.submit(keys.claimOperation("t", "after-broken", false));
+        CompletionException failed = assertThrows(CompletionException.class, broken::join);
+        assertInstanceOf(StoreUnavailable.class, failed.getCause());
+        assertInstanceOf(Claimed.class, fine.get(10, TimeUnit.SECONDS));
+        store.close();
+    }
+
+    @Test
+    void aSubmissionAfterCloseFailsAtOnce() throws Exception {
+        GroupCommit store = new GroupCommit(SqliteFile.open(dataDir));
+        store.close();
+        CompletableFuture<Integer> late = store.submit(connection -> 1);
+        assertInstanceOf(StoreUnavailable.class, assertThrows(CompletionException.class, late::join).getCause());
     }
 }

@@ -4,8 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,5 +85,69 @@ class KnownContactsTest {
         contacts.learn("t", null, "a9", "anon@example.com", Instant.EPOCH);
         assertEquals(Optional.of("user@example.com"), contacts.emailOf("t", "u9", "a9"));
         assertEquals(Optional.of("anon@example.com"), contacts.emailOf("t", "unknown", "a9"));
+    }
+
+    /** The route step's lookup (off the event loop it runs in place), with the cache on. */
+    private static Optional<String> lookup(KnownContacts contacts, String userId, String anonymousId) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        AtomicReference<Optional<String>> found = new AtomicReference<>();
+        boolean inPlace = contacts.emailOf(exchange, doneSync -> { }, "t", userId, anonymousId, (done, email) -> found.set(email));
+        assertEquals(true, inPlace);
+        if (exchange.getException() != null) {
+            throw new IllegalStateException(exchange.getException());
+        }
+        return found.get();
+    }
+
+    private KnownContacts cached(GroupCommit groupCommit, Duration ttl) {
+        Store store = new Store(groupCommit);
+        return new KnownContacts(store, new UnrecordedOutcomes(Duration.ofSeconds(30)), new AsyncStore(store), new StoreWork(),
+                Optional.of(ttl), 1000);
+    }
+
+    private void deleteAllRows() throws Exception {
+        try (Connection other = open().getConnection()) {
+            other.createStatement().executeUpdate("DELETE FROM known_contact");
+        }
+    }
+
+    @Test
+    void theCacheAnswersLearnedContactsAndKeepsTheNewest() throws Exception {
+        GroupCommit groupCommit = new GroupCommit(open());
+        KnownContacts contacts = cached(groupCommit, Duration.ofMinutes(10));
+        contacts.learn("t", "u1", "anon-1", "new@example.com", Instant.parse("2026-03-01T00:00:00Z"));
+        contacts.learn("t", "u1", null, "old@example.com", Instant.parse("2026-02-01T00:00:00Z"));
+        deleteAllRows(); // what answers now can only come from the cache
+        assertEquals(Optional.of("new@example.com"), lookup(contacts, "u1", null));
+        assertEquals(Optional.of("new@example.com"), lookup(contacts, null, "anon-1"));
+        groupCommit.close();
+    }
+
+    @Test
+    void aMissReadsTheStoreAndAnUnknownUserIsNotCached() throws Exception {
+        GroupCommit groupCommit = new GroupCommit(open());
+        KnownContacts contacts = cached(groupCommit, Duration.ofMinutes(10));
+        assertEquals(Optional.empty(), lookup(contacts, "u2", "anon-2"));
+        // learned elsewhere (a row written to the store past this cache, as another instance would): read next time
+        KnownContacts otherInstance = new KnownContacts(groupCommit, new UnrecordedOutcomes(Duration.ofSeconds(30)));
+        otherInstance.learn("t", null, "anon-2", "anon@example.com", Instant.parse("2026-03-01T00:00:00Z"));
+        assertEquals(Optional.of("anon@example.com"), lookup(contacts, "u2", "anon-2"), "by anonymousId when the userId is not known");
+        otherInstance.learn("t", "u2", null, "user@example.com", Instant.parse("2026-03-02T00:00:00Z"));
+        assertEquals(Optional.of("user@example.com"), lookup(contacts, "u2", "anon-2"), "the userId comes first");
+        groupCommit.close();
+    }
+
+    @Test
+    void aCachedEmailIsReadAgainAfterTheTtl() throws Exception {
+        GroupCommit groupCommit = new GroupCommit(open());
+        KnownContacts contacts = cached(groupCommit, Duration.ofMillis(200));
+        contacts.learn("t", "u3", null, "first@example.com", Instant.parse("2026-03-01T00:00:00Z"));
+        // another instance learns a newer email: within the TTL this one still answers the cached email
+        KnownContacts otherInstance = new KnownContacts(groupCommit, new UnrecordedOutcomes(Duration.ofSeconds(30)));
+        otherInstance.learn("t", "u3", null, "second@example.com", Instant.parse("2026-03-02T00:00:00Z"));
+        assertEquals(Optional.of("first@example.com"), lookup(contacts, "u3", null));
+        Thread.sleep(300);
+        assertEquals(Optional.of("second@example.com"), lookup(contacts, "u3", null));
+        groupCommit.close();
     }
 }

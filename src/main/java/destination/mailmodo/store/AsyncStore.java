@@ -1,0 +1,102 @@
+package destination.mailmodo.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import jakarta.inject.Singleton;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+
+/**
+ * Store operations for a route on the HTTP event loop, which must never wait: the operation runs elsewhere and the
+ * route resumes on the event loop it came from once the operation's outcome is durable. On the embedded store the
+ * group committer runs it just before the commit that covers it (no thread parked per operation); PostgreSQL's
+ * driver blocks, so there it runs on Quarkus' worker pool. A route already off the event loop runs it in place.
+ * Hand-written: Camel's JDBC/SQL components block the calling thread and know nothing of the group commit.
+ */
+@Singleton
+public class AsyncStore {
+
+    /** A store operation on a connection (its statements commit together on the embedded store). */
+    @FunctionalInterface
+    public interface Operation<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private final Store store;
+    private final Executor workers = Infrastructure.getDefaultWorkerPool();
+
+    public AsyncStore(Store store) {
+        this.store = store;
+    }
+
+    /**
+     * Runs {@code operation} for the exchange and hands its value to {@code then}, then continues the route:
+     * asynchronously, back on this event loop, when called on one; in place otherwise. A failure of the operation
+     * or of {@code then} becomes the exchange's exception.
+     *
+     * @return whether the route continued in place (Camel's AsyncProcessor contract)
+     */
+    public <T> boolean run(Exchange exchange, AsyncCallback callback, Operation<T> operation, BiConsumer<Exchange, T> then) {
+        if (!Context.isOnEventLoopThread()) {
+            try {
+                then.accept(exchange, runNow(operation));
+            } catch (RuntimeException e) {
+                exchange.setException(e);
+            }
+            callback.done(true);
+            return true;
+        }
+        Context eventLoop = Vertx.currentContext();
+        submit(operation).whenComplete((value, failure) -> eventLoop.runOnContext(ignored -> {
+            try {
+                if (failure != null) {
+                    exchange.setException(failure instanceof CompletionException wrapped && wrapped.getCause() != null
+                            ? wrapped.getCause() : failure);
+                } else {
+                    then.accept(exchange, value);
+                }
+            } catch (RuntimeException e) {
+                exchange.setException(e);
+            }
+            callback.done(false);
+        }));
+        return false;
+    }
+
+    /** Runs {@code operation} on this thread (waiting for its commit on the embedded store). */
+    public <T> T runNow(Operation<T> operation) {
+        try (Connection connection = store.dataSource().getConnection()) {
+            return operation.run(connection);
+        } catch (SQLException e) {
+            throw new StoreUnavailable(e);
+        }
+    }
+
+    private <T> CompletableFuture<T> submit(Operation<T> operation) {
+        if (store.dataSource() instanceof GroupCommit groupCommit) {
+            return groupCommit.submit(operation);
+        }
+        CompletableFuture<T> done = new CompletableFuture<>();
+        try {
+            workers.execute(() -> {
+                try {
+                    done.complete(runNow(operation));
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException shuttingDown) {
+            done.completeExceptionally(new StoreUnavailable(new SQLException("the state store is closing", shuttingDown)));
+        }
+        return done;
+    }
+}
