@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import destination.mailmodo.event.RequestBudget;
 import destination.mailmodo.event.TenantKey;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -46,8 +47,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * </ul>
  * The core Vert.x client rather than its WebClient: the core client's request future completes when the call has
  * its connection, which is what tells those two cuts apart; the WebClient hides that moment.
- * The answer resumes the route on this processor's own threads ({@code mailmodo-answer}), not on the event loop: the
- * steps after the call record outcomes in the store.
+ * The answer resumes the route where the call came from: on its event loop when the route was on one (the event
+ * path, whose steps after the call never block), else on this processor's own threads ({@code mailmodo-answer}) —
+ * a contact batch or a gathering records its outcomes in the store right after the call, and a caller blocked on a
+ * worker (a gathering's leader) must never need a free worker to see its own call's answer.
  */
 @ApplicationScoped
 @Named("mailmodoCall")
@@ -128,6 +131,8 @@ public class MailmodoCall extends AsyncProcessorSupport {
         private final AtomicBoolean done = new AtomicBoolean();
         private volatile HttpClientRequest request; // set once the call has its connection
         private long timer = -1;
+        // the event loop the route came from, resumed on after the call; null: resumed on a mailmodo-answer thread
+        private final Context caller = Context.isOnEventLoopThread() ? Vertx.currentContext() : null;
 
         Call(Exchange exchange, AsyncCallback callback) {
             this.exchange = exchange;
@@ -236,7 +241,7 @@ public class MailmodoCall extends AsyncProcessorSupport {
             }
         }
 
-        /** Completes the exchange once; the route resumes on a mailmodo-answer thread. */
+        /** Completes the exchange once; the route resumes on its event loop, or on a mailmodo-answer thread. */
         boolean finish(Runnable outcome) {
             if (!done.compareAndSet(false, true)) {
                 return false;
@@ -248,6 +253,10 @@ public class MailmodoCall extends AsyncProcessorSupport {
                 outcome.run();
             } catch (RuntimeException refused) {
                 exchange.setException(refused); // Mailmodo's answer classified as a failure
+            }
+            if (caller != null) {
+                caller.runOnContext(ignored -> callback.done(false));
+                return true;
             }
             try {
                 resume.execute(() -> callback.done(false));

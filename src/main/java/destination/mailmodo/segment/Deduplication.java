@@ -3,6 +3,7 @@ package destination.mailmodo.segment;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import destination.mailmodo.event.Outcome;
 import destination.mailmodo.event.SingleEvent;
@@ -115,6 +116,12 @@ public class Deduplication {
             }
         }
 
+        /** {@link #write} as one operation on a connection ({@link AsyncStore}). */
+        AsyncStore.Operation<Integer> operation() {
+            return isFinal(outcome) ? processed.completeOperation(tenant, messageId, outcome)
+                    : processed.releaseOperation(tenant, messageId, leaseUntil);
+        }
+
         @Override
         public String describe() {
             return "dedupe key tenant=" + tenant + " messageId=" + Outcomes.loggable(messageId) + " outcome=" + outcome.status();
@@ -204,6 +211,20 @@ public class Deduplication {
     public void settle(String tenant, String messageId, Outcome outcome) {
         Key key = new Key(tenant, messageId);
         unrecorded.record(key, new Settle(processed, tenant, messageId, outcome, held.remove(key)));
+    }
+
+    /**
+     * {@link #settle} as a route step that never blocks the event loop: the outcome is written as an
+     * {@link AsyncStore} operation (or kept in memory when the store refuses it), then {@code then} runs and the
+     * route goes on.
+     *
+     * @return whether the route continued in place
+     */
+    public boolean settle(Exchange exchange, AsyncCallback callback, String tenant, String messageId, Outcome outcome,
+            Consumer<Exchange> then) {
+        Key key = new Key(tenant, messageId);
+        Settle settle = new Settle(processed, tenant, messageId, outcome, held.remove(key));
+        return unrecorded.recordAsync(store, exchange, callback, key, settle, settle.operation(), then);
     }
 
     /** Whether this exchange holds the claim of its event's key; taken, so it is settled once. */

@@ -25,9 +25,13 @@ import destination.mailmodo.event.TenantKey;
 import destination.mailmodo.event.Work;
 import destination.mailmodo.store.StoreUnavailable;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.vertx.core.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
 import org.jboss.logging.Logger;
 
 /**
@@ -63,6 +67,41 @@ public class Outcomes {
 
     public void delivered(Exchange exchange) {
         record(exchange, Outcome.delivered());
+    }
+
+    /**
+     * The event route's last step after a delivery ({@code process: ref: delivered}): the result as
+     * {@link #delivered}, with the dedupe key's outcome written without blocking the event loop — the route goes on
+     * once it is durable (or kept in memory when the store refuses it).
+     */
+    @Singleton // no client proxy: Camel calls process() on the instance
+    @Named("delivered")
+    @RegisterForReflection // Camel looks it up by name from the YAML routes (native image)
+    public static class DeliveredStep extends AsyncProcessorSupport {
+
+        private final Outcomes outcomes;
+
+        public DeliveredStep(Outcomes outcomes) {
+            this.outcomes = outcomes;
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            return outcomes.recordDelivered(exchange, callback);
+        }
+    }
+
+    boolean recordDelivered(Exchange exchange, AsyncCallback callback) { // not private: called through the client proxy
+        Outcome outcome = Outcome.delivered();
+        SingleEvent event = SingleEvent.of(exchange);
+        if (!Context.isOnEventLoopThread() || exchange.getProperty(DeadLetterChannel.REPLAYED_ID) != null
+                || !dedupe.takeClaim(exchange)) {
+            record(exchange, outcome); // a replay, a unit off the event loop, or nothing to settle: in place
+            callback.done(true);
+            return true;
+        }
+        return dedupe.settle(exchange, callback, exchange.getProperty("tenantKey", TenantKey.class).tenant(), event.messageId(), outcome,
+                settled -> settled.getMessage().setBody(result(settled, event, outcome, false)));
     }
 
     /** A filter dropped the event on purpose; its {@code dropReason} header says why. */

@@ -46,30 +46,44 @@ public class AsyncStore {
      * @return whether the route continued in place (Camel's AsyncProcessor contract)
      */
     public <T> boolean run(Exchange exchange, AsyncCallback callback, Operation<T> operation, BiConsumer<Exchange, T> then) {
+        return run(exchange, callback, operation, then, Exchange::setException);
+    }
+
+    /** As {@link #run(Exchange, AsyncCallback, Operation, BiConsumer)}, with a failure of the store handed to {@code failed}. */
+    public <T> boolean run(Exchange exchange, AsyncCallback callback, Operation<T> operation, BiConsumer<Exchange, T> then,
+            BiConsumer<Exchange, RuntimeException> failed) {
         if (!Context.isOnEventLoopThread()) {
+            T value;
             try {
-                then.accept(exchange, runNow(operation));
+                value = runNow(operation);
             } catch (RuntimeException e) {
-                exchange.setException(e);
+                continueAfter(exchange, () -> failed.accept(exchange, e));
+                callback.done(true);
+                return true;
             }
+            continueAfter(exchange, () -> then.accept(exchange, value));
             callback.done(true);
             return true;
         }
         Context eventLoop = Vertx.currentContext();
         submit(operation).whenComplete((value, failure) -> eventLoop.runOnContext(ignored -> {
-            try {
-                if (failure != null) {
-                    exchange.setException(failure instanceof CompletionException wrapped && wrapped.getCause() != null
-                            ? wrapped.getCause() : failure);
-                } else {
-                    then.accept(exchange, value);
-                }
-            } catch (RuntimeException e) {
-                exchange.setException(e);
-            }
+            continueAfter(exchange, failure == null ? () -> then.accept(exchange, value) : () -> failed.accept(exchange, unwrap(failure)));
             callback.done(false);
         }));
         return false;
+    }
+
+    private static void continueAfter(Exchange exchange, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+        }
+    }
+
+    private static RuntimeException unwrap(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException wrapped && wrapped.getCause() != null ? wrapped.getCause() : failure;
+        return cause instanceof RuntimeException runtime ? runtime : new StoreUnavailable(cause);
     }
 
     /** Runs {@code operation} on this thread (waiting for its commit on the embedded store). */

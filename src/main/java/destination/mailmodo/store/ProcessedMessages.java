@@ -93,11 +93,7 @@ public class ProcessedMessages {
     }
 
     private Claim claim(String tenant, String messageId, String takeOver) {
-        try (Connection connection = dataSource.getConnection()) {
-            return claim(connection, tenant, messageId, takeOver);
-        } catch (SQLException e) {
-            throw new StoreUnavailable(e);
-        }
+        return runNow(connection -> claim(connection, tenant, messageId, takeOver));
     }
 
     /** The claim as one operation on a connection ({@link AsyncStore}): a replay's when {@code replay}. */
@@ -124,12 +120,13 @@ public class ProcessedMessages {
 
     /** Delivered or permanently rejected: a duplicate gets this outcome again until the key expires. */
     public void complete(String tenant, String messageId, Outcome outcome) {
-        try (Connection connection = dataSource.getConnection()) {
-            update(connection, COMPLETE, tenant, messageId, outcome.httpStatus(), outcome.status(), outcome.reason(),
-                    Store.storable(outcome.message()), System.currentTimeMillis() + ttlMillis);
-        } catch (SQLException e) {
-            throw new StoreUnavailable(e);
-        }
+        runNow(completeOperation(tenant, messageId, outcome));
+    }
+
+    /** {@link #complete} as one operation on a connection ({@link AsyncStore}). */
+    public AsyncStore.Operation<Integer> completeOperation(String tenant, String messageId, Outcome outcome) {
+        return connection -> update(connection, COMPLETE, tenant, messageId, outcome.httpStatus(), outcome.status(), outcome.reason(),
+                Store.storable(outcome.message()), System.currentTimeMillis() + ttlMillis);
     }
 
     /** A retryable failure: forget the claim so the sender's redelivery is processed. */
@@ -139,12 +136,18 @@ public class ProcessedMessages {
 
     /** Forgets the claim made with {@code leaseUntil} (any in-flight claim of the key when null). */
     public void release(String tenant, String messageId, Long leaseUntil) {
+        runNow(releaseOperation(tenant, messageId, leaseUntil));
+    }
+
+    /** {@link #release(String, String, Long)} as one operation on a connection ({@link AsyncStore}). */
+    public AsyncStore.Operation<Integer> releaseOperation(String tenant, String messageId, Long leaseUntil) {
+        return connection -> leaseUntil == null ? update(connection, RELEASE, tenant, messageId)
+                : update(connection, RELEASE_OWN, tenant, messageId, leaseUntil);
+    }
+
+    private <T> T runNow(AsyncStore.Operation<T> operation) {
         try (Connection connection = dataSource.getConnection()) {
-            if (leaseUntil == null) {
-                update(connection, RELEASE, tenant, messageId);
-            } else {
-                update(connection, RELEASE_OWN, tenant, messageId, leaseUntil);
-            }
+            return operation.run(connection);
         } catch (SQLException e) {
             throw new StoreUnavailable(e);
         }

@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
@@ -22,6 +23,8 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -113,6 +116,24 @@ public class UnrecordedOutcomes {
         } else {
             written(key, write);
         }
+    }
+
+    /**
+     * {@link #record} as a route step that never blocks the event loop: {@code operation} (the same write as
+     * {@code write}) runs as an {@link AsyncStore} operation; once it is durable, or kept here because the store
+     * refused it, {@code then} runs and the route goes on. A refusal never fails the exchange.
+     *
+     * @return whether the route continued in place
+     */
+    public boolean recordAsync(AsyncStore store, Exchange exchange, AsyncCallback callback, Object key, Pending write,
+            AsyncStore.Operation<?> operation, Consumer<Exchange> then) {
+        return store.run(exchange, callback, operation, (recorded, ignored) -> {
+            written(key, write);
+            then.accept(recorded);
+        }, (refusedBy, refused) -> {
+            keep(key, write, refused);
+            then.accept(refusedBy);
+        });
     }
 
     /**

@@ -10,6 +10,10 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,12 +26,47 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /** Segment redelivers: the same (tenant, messageId) reaches Mailmodo once, and a duplicate gets the first answer. */
 @QuarkusTest
 @QuarkusTestResource(MailmodoStub.class)
 class DedupeEndToEndTest {
+
+    @ConfigProperty(name = "destination.store.url")
+    java.util.Optional<String> sharedStoreUrl;
+
+    /** A connection of its own, as another process would open it: it sees only what is committed. */
+    private Connection anotherConnection() throws Exception {
+        return StoreUnderTest.postgresql() ? DriverManager.getConnection(sharedStoreUrl.orElseThrow(), "postgres", "")
+                : DriverManager.getConnection("jdbc:sqlite:target/test-data/mailmodo-destination.db");
+    }
+
+    /** The state and HTTP status of a messageId's dedupe key as committed, or "absent". */
+    private String committedKey(String messageId) throws Exception {
+        try (Connection connection = anotherConnection();
+                PreparedStatement select = connection.prepareStatement("SELECT state, http_status FROM processed_message WHERE message_id = ?")) {
+            select.setString(1, messageId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? row.getString(1) + " " + row.getInt(2) : "absent";
+            }
+        }
+    }
+
+    @Test
+    void theAnswerLeavesOnlyOnceTheOutcomeIsCommitted() throws Exception {
+        String key = TestKeys.fresh();
+        String delivered = "durable-" + System.nanoTime();
+        send(key, track(delivered, "durable@example.com")).statusCode(200).body("status", equalTo("delivered"));
+        assertEquals("done 200", committedKey(delivered), "read by another connection the moment the answer arrived");
+        // a young track for a user not known yet: 503, and its claim is dropped before the answer
+        String unknown = "durable-unknown-" + System.nanoTime();
+        send(key, "{\"type\":\"track\",\"messageId\":\"" + unknown + "\",\"userId\":\"nobody-" + unknown
+                + "\",\"event\":\"Viewed\",\"timestamp\":\"" + Instant.now() + "\"}").statusCode(503)
+                .body("reason", equalTo("unknown_user"));
+        assertEquals("absent", committedKey(unknown));
+    }
 
     private static String track(String messageId, String email) {
         return "{\"type\":\"track\",\"messageId\":\"" + messageId + "\",\"event\":\"Order Completed\",\"properties\":{\"email\":\"" + email + "\"}}";
