@@ -9,7 +9,7 @@
 # Uses target/quarkus-app/quarkus-run.jar (built with mvn if missing), or the quarkus-app dir in $BENCH_APP_DIR.
 # Everything listens on 127.0.0.1, lives in its own temp dir and is stopped on exit.
 # Environment: BENCH_JAVA_OPTS (JVM options of the service), BENCH_JFR=DIR (a JFR recording of every service
-# start), BENCH_PROFILE=DIR (async-profiler CPU profile of the measured identify/track/fixed-rate runs:
+# start), BENCH_PROFILE=DIR (async-profiler CPU profile of each measured identify/track/fixed-rate run:
 # DIR/profile-main.collapsed for flame graphs and DIR/profile-main.txt, the top 30 frames; the library comes
 # from tools.profiler:async-profiler:4.1 in ~/.m2, fetched with mvn when missing). The profiler costs some CPU:
 # do not compare a profiled run's numbers.
@@ -311,24 +311,27 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["co
 log "warm-up (${WARMUP}s, alternating identify/track)"
 run_wrk warmup "$SERVICE_URL" mix warm "$WARMUP" "$CONNS" 0
 
-if [[ -n "$PROFILER_LIB" ]]; then
-  log "async-profiler: CPU profile of the measured runs -> $PROFILE_DIR"
-  profiler_cmd "start,event=cpu,interval=1ms"
-fi
+# profiled NAME COMMAND...: runs COMMAND; with BENCH_PROFILE, CPU-profiled into profile-NAME.{collapsed,txt}
+profiled() {
+  local name=$1
+  shift
+  [[ -n "$PROFILER_LIB" ]] && profiler_cmd "start,event=cpu,interval=1ms"
+  "$@"
+  if [[ -n "$PROFILER_LIB" ]]; then
+    profiler_cmd "dump,file=$PROFILE_DIR/profile-$name.collapsed,collapsed"
+    profiler_cmd "stop,file=$PROFILE_DIR/profile-$name.txt,flat=30,traces=0"
+  fi
+}
+[[ -n "$PROFILER_LIB" ]] && log "async-profiler: a CPU profile of each measured run -> $PROFILE_DIR"
 
 log "service, identify mix (${DURATION}s)"
-run_wrk identify "$SERVICE_URL" identify id "$DURATION" "$CONNS" 0
+profiled identify run_wrk identify "$SERVICE_URL" identify id "$DURATION" "$CONNS" 0
 
 log "service, track mix (${DURATION}s)"
-run_wrk track "$SERVICE_URL" track tr "$DURATION" "$CONNS" 0
+profiled track run_wrk track "$SERVICE_URL" track tr "$DURATION" "$CONNS" 0
 
 log "service, identify at a fixed rate of $FIXED_RATE/s (${DURATION}s, $FIXED_CONNS connections)"
-run_wrk fixed_rate "$SERVICE_URL" identify fx "$DURATION" "$FIXED_CONNS" "$FIXED_RATE"
-
-if [[ -n "$PROFILER_LIB" ]]; then
-  profiler_cmd "dump,file=$PROFILE_DIR/profile-main.collapsed,collapsed"
-  profiler_cmd "stop,file=$PROFILE_DIR/profile-main.txt,flat=30,traces=0"
-fi
+profiled fixed-rate run_wrk fixed_rate "$SERVICE_URL" identify fx "$DURATION" "$FIXED_CONNS" "$FIXED_RATE"
 stop_service
 
 # ---- 3. slow Mailmodo: python fake answering every call after SLOW_DELAY_MS ------------------------------------
@@ -340,6 +343,10 @@ python3 "$BENCH_DIR/fake_mailmodo.py" --port "$SLOWFAKE_PORT" --limit 1000000 --
 PIDS+=($!)
 SLOWFAKE_URL="http://127.0.0.1:$SLOWFAKE_PORT"
 for _ in $(seq 50); do helper http GET "$SLOWFAKE_URL/stats" >/dev/null 2>&1 && break; sleep 0.1; done
+
+# what the slow fake itself allows over these connections: wrk straight to it, with the same bodies
+log "reference: wrk → slow fake directly (${DURATION}s)"
+SERVICE_PID= run_wrk slow_reference "$SLOWFAKE_URL/addEvent" track-email sr "$DURATION" "$CONNS" 0 "$SLOWFAKE_URL"
 
 log "starting the service (fake Mailmodo: python, answering after ${SLOW_DELAY_MS} ms, MAILMODO_RATE_LIMIT=100000)"
 start_service slow "$SLOWFAKE_URL" 100000

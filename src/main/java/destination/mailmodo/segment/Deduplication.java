@@ -96,7 +96,13 @@ public class Deduplication {
         boolean replay = exchange.getProperty(REPLAY, false, Boolean.class);
         return store.run(exchange, callback, processed.claimOperation(tenant, messageId, replay),
                 (claimed, claim) -> answerFor(tenant, messageId, claim).ifPresentOrElse(
-                        answer -> claimed.setProperty(DUPLICATE_OUTCOME, answer), () -> claimed.setProperty(CLAIMED, true)));
+                        answer -> claimed.setProperty(DUPLICATE_OUTCOME, answer), () -> claimed.setProperty(CLAIMED, true)),
+                Exchange::setException, lateClaim -> {
+                    // the sender was told to retry: a claim made after that must not hold its redelivery off
+                    if (lateClaim instanceof ProcessedMessages.Claimed mine) {
+                        store.submit(processed.releaseOperation(tenant, messageId, mine.leaseUntil()));
+                    }
+                });
     }
 
     /** A dedupe key. */

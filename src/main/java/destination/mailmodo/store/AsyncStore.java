@@ -6,8 +6,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
+import destination.mailmodo.event.RequestBudget;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -32,10 +35,12 @@ public class AsyncStore {
     }
 
     private final Store store;
+    private final RequestBudget budget;
     private final Executor workers = Infrastructure.getDefaultWorkerPool();
 
-    public AsyncStore(Store store) {
+    public AsyncStore(Store store, RequestBudget budget) {
         this.store = store;
+        this.budget = budget;
     }
 
     /**
@@ -46,12 +51,16 @@ public class AsyncStore {
      * @return whether the route continued in place (Camel's AsyncProcessor contract)
      */
     public <T> boolean run(Exchange exchange, AsyncCallback callback, Operation<T> operation, BiConsumer<Exchange, T> then) {
-        return run(exchange, callback, operation, then, Exchange::setException);
+        return run(exchange, callback, operation, then, Exchange::setException, value -> { });
     }
 
-    /** As {@link #run(Exchange, AsyncCallback, Operation, BiConsumer)}, with a failure of the store handed to {@code failed}. */
+    /**
+     * As {@link #run(Exchange, AsyncCallback, Operation, BiConsumer)}, with a failure of the store handed to
+     * {@code failed} — also when the store did not answer within the request's budget (at most
+     * {@code GroupCommit.COMMIT_WAIT_MILLIS}); an operation that succeeds after that hands its value to {@code late}.
+     */
     public <T> boolean run(Exchange exchange, AsyncCallback callback, Operation<T> operation, BiConsumer<Exchange, T> then,
-            BiConsumer<Exchange, RuntimeException> failed) {
+            BiConsumer<Exchange, RuntimeException> failed, Consumer<T> late) {
         if (!Context.isOnEventLoopThread()) {
             T value;
             try {
@@ -65,8 +74,25 @@ public class AsyncStore {
             callback.done(true);
             return true;
         }
+        // bounded like a blocking store step: a stalled disk or database is a 503 within the budget, never a hang
+        long waitMillis = Math.max(1, Math.min(budget.remainingMillis(exchange), GroupCommit.COMMIT_WAIT_MILLIS));
         Context eventLoop = Vertx.currentContext();
+        AtomicBoolean finished = new AtomicBoolean();
+        long timer = eventLoop.owner().setTimer(waitMillis, id -> {
+            if (finished.compareAndSet(false, true)) {
+                continueAfter(exchange, () -> failed.accept(exchange,
+                        new StoreUnavailable(new SQLException("the state store did not answer within " + waitMillis + " ms"))));
+                callback.done(false);
+            }
+        });
         submit(operation).whenComplete((value, failure) -> eventLoop.runOnContext(ignored -> {
+            if (!finished.compareAndSet(false, true)) {
+                if (failure == null) {
+                    late.accept(value); // the route already went on without it
+                }
+                return;
+            }
+            eventLoop.owner().cancelTimer(timer);
             continueAfter(exchange, failure == null ? () -> then.accept(exchange, value) : () -> failed.accept(exchange, unwrap(failure)));
             callback.done(false);
         }));
@@ -95,7 +121,8 @@ public class AsyncStore {
         }
     }
 
-    private <T> CompletableFuture<T> submit(Operation<T> operation) {
+    /** Runs {@code operation} without waiting for it (embedded: on the committer; PostgreSQL: on a worker). */
+    public <T> CompletableFuture<T> submit(Operation<T> operation) {
         if (store.dataSource() instanceof GroupCommit groupCommit) {
             return groupCommit.submit(operation);
         }

@@ -36,9 +36,11 @@ import io.quarkus.runtime.annotations.RegisterForProxy;
 @RegisterForProxy(targets = Connection.class) // the borrowed connection is a dynamic proxy (native image)
 final class GroupCommit implements DataSource, AutoCloseable {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(GroupCommit.class);
     private static final long LOCK_WAIT_MILLIS = 2000;
-    // an operation never waits longer than this for its commit (a stalled disk is a 503, never a hung request)
-    private static final long COMMIT_WAIT_MILLIS = 3000;
+    // a borrowing operation never waits longer than this for its commit (a stalled disk is a 503, never a hung
+    // request); a submitted one is bounded by its caller (AsyncStore)
+    static final long COMMIT_WAIT_MILLIS = 3000;
 
     private final DataSource pool;
     private Connection connection; // replaced when a failed commit leaves it unusable
@@ -49,6 +51,8 @@ final class GroupCommit implements DataSource, AutoCloseable {
     private final Thread committer;
     // operations submitted to run on the committer: taken in order before each commit
     private final ConcurrentLinkedQueue<Submitted<?>> submitted = new ConcurrentLinkedQueue<>();
+    // the submitted operations' prepared statements on the current connection (committer thread only)
+    private final Statements.Kept kept = new Statements.Kept();
     private volatile long written; // operations run on the connection (written under the lock)
     private long committed; // operations a successful commit covered
     private volatile long settled; // operations a commit, successful or not, covered (written under the lock)
@@ -70,6 +74,10 @@ final class GroupCommit implements DataSource, AutoCloseable {
 
     @Override
     public Connection getConnection() throws SQLException {
+        if (Thread.currentThread() == committer) {
+            // an operation run by the committer borrowing again would wait for its own commit
+            throw new SQLException("a submitted store operation must use the connection it is given");
+        }
         try {
             if (!lock.tryLock(LOCK_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
                 throw new SQLException("the state store is busy");
@@ -171,27 +179,34 @@ final class GroupCommit implements DataSource, AutoCloseable {
             return done;
         }
         submitted.add(new Submitted<>(operation, done));
+        if (closed) {
+            failSubmitted(); // closed meanwhile: the committer may be gone already
+        }
         LockSupport.unpark(committer);
         return done;
     }
 
     /** On the committer, holding the lock: runs what was submitted, each as one more operation of this commit. */
-    private List<Ran<?>> runSubmitted() {
+    private void runSubmitted(List<Ran<?>> ran) {
         if (submitted.isEmpty()) {
-            return List.of();
+            return;
         }
-        List<Ran<?>> ran = new ArrayList<>();
-        for (Submitted<?> next; (next = submitted.poll()) != null;) {
-            ran.add(run(next));
-            written++;
-        }
-        return ran;
+        kept.use(() -> {
+            for (Submitted<?> next; (next = submitted.poll()) != null;) {
+                ran.add(run(next));
+                written++;
+            }
+        });
     }
 
+    /**
+     * One submitted operation. A failed one fails alone, but writes it made before it failed stay in the commit
+     * (no savepoint): an operation makes at most one write, or writes that may stand without the rest.
+     */
     private <T> Ran<T> run(Submitted<T> submitted) {
         try {
             return new Ran<>(submitted.done(), submitted.operation().run(connection), null);
-        } catch (SQLException | RuntimeException e) {
+        } catch (Throwable e) { // an Error fails this operation, not the committer
             return new Ran<>(submitted.done(), null, e);
         }
     }
@@ -219,37 +234,55 @@ final class GroupCommit implements DataSource, AutoCloseable {
     }
 
     private void commitLoop() {
-        while (!closed) {
-            if (written == settled && submitted.isEmpty()) {
-                LockSupport.park(this); // an operation ending, a submission or close() unparks
-                continue;
+        try {
+            while (!closed) {
+                Thread.interrupted(); // a stray interrupt must not turn park() into a spin
+                if (written == settled && submitted.isEmpty()) {
+                    LockSupport.park(this); // an operation ending, a submission or close() unparks
+                    continue;
+                }
+                commitOnce();
             }
-            List<Ran<?>> ran;
-            boolean ok;
+        } catch (Throwable fatal) {
+            LOG.errorf("state store committer stopped (%s): the embedded store refuses every operation until restart",
+                    fatal.getClass().getName());
+            throw fatal;
+        } finally {
+            closed = true; // what waits or comes now fails at once (503) rather than hanging
             lock.lock();
             try {
-                if (closed) {
-                    break;
-                }
-                ran = runSubmitted();
-                long upTo = written;
-                ok = true;
-                try {
-                    connection.commit();
-                    committed = upTo;
-                } catch (SQLException | RuntimeException e) {
-                    failure = e instanceof SQLException sql ? sql : new SQLException(e);
-                    ok = false;
-                    recover();
-                }
-                settled = upTo;
                 settledChanged.signalAll();
             } finally {
                 lock.unlock();
             }
-            publish(ran, ok);
+            failSubmitted();
         }
-        failSubmitted();
+    }
+
+    private void commitOnce() {
+        List<Ran<?>> ran = new ArrayList<>();
+        boolean ok = false;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            runSubmitted(ran);
+            long upTo = written;
+            try {
+                connection.commit();
+                committed = upTo;
+                ok = true;
+            } catch (SQLException | RuntimeException e) {
+                failure = e instanceof SQLException sql ? sql : new SQLException(e);
+                recover();
+            }
+            settled = upTo;
+            settledChanged.signalAll();
+        } finally {
+            lock.unlock();
+            publish(ran, ok); // also when the committer dies here: no submitted operation is left without an answer
+        }
     }
 
     private void publish(List<Ran<?>> ran, boolean committedOk) {
@@ -261,7 +294,8 @@ final class GroupCommit implements DataSource, AutoCloseable {
     @SuppressWarnings({ "unchecked", "rawtypes" })
     private void complete(Ran each, boolean committedOk) {
         if (each.failure() != null) {
-            each.done().completeExceptionally(each.failure() instanceof SQLException sql ? new StoreUnavailable(sql) : each.failure());
+            each.done().completeExceptionally(each.failure() instanceof SQLException || each.failure() instanceof Error
+                    ? new StoreUnavailable(each.failure()) : each.failure());
         } else if (committedOk) {
             each.done().complete(each.value());
         } else {
@@ -281,6 +315,7 @@ final class GroupCommit implements DataSource, AutoCloseable {
      * fresh connection instead, so the store recovers once the cause is gone.
      */
     private void recover() {
+        kept.drop();
         try {
             connection.rollback();
             return;

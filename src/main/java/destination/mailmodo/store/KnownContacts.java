@@ -31,10 +31,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * The known-contact store: per tenant, userId / anonymousId → email of the newest identify Mailmodo accepted
  * (newest by event time, so a late redelivery of an old identify does not overwrite a newer email).
  * <p>
- * Tracks read it through a cache (Caffeine, read-through, newest-wins updates when this instance learns a
- * contact; unknown users are not cached): on the embedded store every write goes through this instance, so the
- * cache is never stale; on PostgreSQL another instance may learn a newer email, seen here at most
- * {@code destination.contact-cache-ttl} later.
+ * Tracks read it through a cache (Caffeine, read-through; a contact learned here updates a cached key when it is
+ * newer, as the store's upsert does; unknown users are not cached): on the embedded store every write goes through
+ * this instance, so the cache follows the store (but for a write the store refuses for good); on PostgreSQL another
+ * instance may learn a newer email, seen here at most {@code destination.contact-cache-ttl} later.
  */
 @Singleton
 @RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
@@ -122,7 +122,7 @@ public class KnownContacts {
         for (Key key : keys(tenant.tenant(), event.userId(), event.anonymousId())) {
             Learned learned = new Learned(this, key, email, seenAt);
             unrecorded.record(key, learned);
-            cache(learned);
+            refreshCached(learned);
         }
     }
 
@@ -142,7 +142,7 @@ public class KnownContacts {
         try (Connection connection = dataSource.getConnection()) {
             for (Key key : keys(tenant, userId, anonymousId)) {
                 upsert(connection, tenant, key.kind(), key.id(), email, seenAt);
-                cache(new Learned(this, key, email, seenAt));
+                refreshCached(new Learned(this, key, email, seenAt));
             }
         } catch (SQLException e) {
             throw new StoreUnavailable(e);
@@ -174,7 +174,11 @@ public class KnownContacts {
         }
         Learned cached = keys.isEmpty() || cache == null ? null : cache.getIfPresent(keys.get(0)); // userId first
         if (cached != null || keys.isEmpty()) {
-            then.accept(exchange, Optional.ofNullable(cached).map(Learned::email));
+            try {
+                then.accept(exchange, Optional.ofNullable(cached).map(Learned::email));
+            } catch (RuntimeException e) {
+                exchange.setException(e);
+            }
             callback.done(true);
             return true;
         }
@@ -193,11 +197,27 @@ public class KnownContacts {
         return Optional.empty();
     }
 
-    /** Keeps the newest email of a key in the cache. */
-    private void cache(Learned learned) {
+    /** A key read from the store: cached, unless a newer email was cached for it meanwhile. */
+    private void cache(Learned stored) {
         if (cache != null) {
-            cache.asMap().merge(learned.key(), learned, (held, newer) -> newer.seenAt().isBefore(held.seenAt()) ? held : newer);
+            cache.asMap().merge(stored.key(), stored, KnownContacts::newest);
         }
+    }
+
+    /**
+     * A contact learned here: a cached key takes it when it is newer (as the store's upsert does). An uncached key
+     * stays uncached — its stored email may be newer than this one (a late redelivery of an old identify), and the
+     * next lookup reads the store.
+     */
+    private void refreshCached(Learned learned) {
+        if (cache != null) {
+            cache.asMap().computeIfPresent(learned.key(), (key, held) -> newest(held, learned));
+        }
+    }
+
+    /** The newer of two emails of a key, by event time in milliseconds as the store keeps it; a tie goes to the later write. */
+    private static Learned newest(Learned held, Learned other) {
+        return other.seenAt().toEpochMilli() < held.seenAt().toEpochMilli() ? held : other;
     }
 
     /** The stored email, or the one learned here and not yet recorded when that is newer (or the store is down). */
@@ -230,7 +250,8 @@ public class KnownContacts {
     }
 
     private Optional<Learned> stored(Connection connection, Key key) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(FIND)) {
+        PreparedStatement select = Statements.prepare(connection, FIND);
+        try {
             select.setString(1, key.tenant());
             select.setString(2, key.kind());
             select.setString(3, key.id());
@@ -238,6 +259,8 @@ public class KnownContacts {
                 return row.next() ? Optional.of(new Learned(this, key, row.getString(1), Instant.ofEpochMilli(row.getLong(2))))
                         : Optional.empty();
             }
+        } finally {
+            Statements.done(select);
         }
     }
 

@@ -163,7 +163,8 @@ public class ProcessedMessages {
     }
 
     private static Optional<Claim> find(Connection connection, String tenant, String messageId) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(FIND)) {
+        PreparedStatement select = Statements.prepare(connection, FIND);
+        try {
             select.setString(1, tenant);
             select.setString(2, messageId);
             try (ResultSet row = select.executeQuery()) {
@@ -175,15 +176,20 @@ public class ProcessedMessages {
                 }
                 return Optional.of(new AlreadyDone(new Outcome(row.getInt(2), row.getString(3), row.getString(4), row.getString(5), null)));
             }
+        } finally {
+            Statements.done(select);
         }
     }
 
     private static int update(Connection connection, String sql, Object... values) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        PreparedStatement statement = Statements.prepare(connection, sql);
+        try {
             for (int i = 0; i < values.length; i++) {
                 statement.setObject(i + 1, values[i]);
             }
             return statement.executeUpdate();
+        } finally {
+            Statements.done(statement);
         }
     }
 }

@@ -131,9 +131,9 @@ public class UnrecordedOutcomes {
             written(key, write);
             then.accept(recorded);
         }, (refusedBy, refused) -> {
-            keep(key, write, refused);
+            keep(key, write, refused); // also when it is late: the kept write is retried, and writing it twice is harmless
             then.accept(refusedBy);
-        });
+        }, late -> written(key, write));
     }
 
     /**

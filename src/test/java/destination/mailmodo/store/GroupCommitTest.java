@@ -167,4 +167,20 @@ class GroupCommitTest {
         CompletableFuture<Integer> late = store.submit(connection -> 1);
         assertInstanceOf(StoreUnavailable.class, assertThrows(CompletionException.class, late::join).getCause());
     }
+
+    @Test
+    void aSubmittedOperationThatBorrowsAgainFailsAtOnceInsteadOfWaitingForItself() throws Exception {
+        GroupCommit store = new GroupCommit(SqliteFile.open(dataDir));
+        long started = System.nanoTime();
+        CompletableFuture<Integer> reentrant = store.submit(connection -> {
+            try (Connection again = store.getConnection()) {
+                return 1;
+            }
+        });
+        assertInstanceOf(StoreUnavailable.class, assertThrows(CompletionException.class, reentrant::join).getCause());
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(1), "failed at once, not after a commit wait");
+        assertInstanceOf(Claimed.class, store.submit(new ProcessedMessages(store, Duration.ofHours(24), Duration.ofSeconds(30))
+                .claimOperation("t", "after-reentrant", false)).get(10, TimeUnit.SECONDS), "the committer goes on");
+        store.close();
+    }
 }

@@ -101,7 +101,7 @@ class KnownContactsTest {
 
     private KnownContacts cached(GroupCommit groupCommit, Duration ttl) {
         Store store = new Store(groupCommit);
-        return new KnownContacts(store, new UnrecordedOutcomes(Duration.ofSeconds(30)), new AsyncStore(store), new StoreWork(),
+        return new KnownContacts(store, new UnrecordedOutcomes(Duration.ofSeconds(30)), new AsyncStore(store, null), new StoreWork(), // off the event loop: no budget needed
                 Optional.of(ttl), 1000);
     }
 
@@ -112,14 +112,29 @@ class KnownContactsTest {
     }
 
     @Test
-    void theCacheAnswersLearnedContactsAndKeepsTheNewest() throws Exception {
+    void theCacheKeepsTheNewestEmailOfACachedUser() throws Exception {
         GroupCommit groupCommit = new GroupCommit(open());
         KnownContacts contacts = cached(groupCommit, Duration.ofMinutes(10));
-        contacts.learn("t", "u1", "anon-1", "new@example.com", Instant.parse("2026-03-01T00:00:00Z"));
-        contacts.learn("t", "u1", null, "old@example.com", Instant.parse("2026-02-01T00:00:00Z"));
+        contacts.learn("t", "u1", "anon-1", "first@example.com", Instant.parse("2026-03-01T00:00:00Z"));
+        assertEquals(Optional.of("first@example.com"), lookup(contacts, "u1", null)); // cached now
+        assertEquals(Optional.of("first@example.com"), lookup(contacts, null, "anon-1"));
+        contacts.learn("t", "u1", "anon-1", "older@example.com", Instant.parse("2026-02-01T00:00:00Z"));
+        contacts.learn("t", "u1", "anon-1", "newer@example.com", Instant.parse("2026-04-01T00:00:00Z"));
         deleteAllRows(); // what answers now can only come from the cache
-        assertEquals(Optional.of("new@example.com"), lookup(contacts, "u1", null));
-        assertEquals(Optional.of("new@example.com"), lookup(contacts, null, "anon-1"));
+        assertEquals(Optional.of("newer@example.com"), lookup(contacts, "u1", null));
+        assertEquals(Optional.of("newer@example.com"), lookup(contacts, null, "anon-1"));
+        groupCommit.close();
+    }
+
+    @Test
+    void aLateOldIdentifyNeverReplacesTheStoredEmailOfAnUncachedUser() throws Exception {
+        GroupCommit groupCommit = new GroupCommit(open());
+        KnownContacts contacts = cached(groupCommit, Duration.ofMinutes(10));
+        contacts.learn("t", "u9", null, "current@example.com", Instant.parse("2026-03-01T00:00:00Z"));
+        // a redelivery of an older identify, learned while u9 is not cached: the store keeps the newer email
+        contacts.learn("t", "u9", null, "stale@example.com", Instant.parse("2026-01-01T00:00:00Z"));
+        assertEquals(Optional.of("current@example.com"), lookup(contacts, "u9", null));
+        assertEquals(Optional.of("current@example.com"), lookup(contacts, "u9", null), "and so does the cache it filled");
         groupCommit.close();
     }
 
@@ -142,6 +157,7 @@ class KnownContactsTest {
         GroupCommit groupCommit = new GroupCommit(open());
         KnownContacts contacts = cached(groupCommit, Duration.ofMillis(200));
         contacts.learn("t", "u3", null, "first@example.com", Instant.parse("2026-03-01T00:00:00Z"));
+        assertEquals(Optional.of("first@example.com"), lookup(contacts, "u3", null)); // cached now
         // another instance learns a newer email: within the TTL this one still answers the cached email
         KnownContacts otherInstance = new KnownContacts(groupCommit, new UnrecordedOutcomes(Duration.ofSeconds(30)));
         otherInstance.learn("t", "u3", null, "second@example.com", Instant.parse("2026-03-02T00:00:00Z"));
