@@ -89,7 +89,14 @@ final class GroupCommit implements DataSource, AutoCloseable {
         try {
             Connection borrowed = (Connection) Proxy.newProxyInstance(GroupCommit.class.getClassLoader(),
                     new Class<?>[] { Connection.class }, new Borrowed());
-            depth.get()[0]++;
+            if (++depth.get()[0] == 1) {
+                // a kept statement this borrowing reuses never passes the proxy: a write must still wait for its commit
+                kept.lend(sql -> {
+                    if (isWrite(sql)) {
+                        wrote.get()[0] = true;
+                    }
+                });
+            }
             return borrowed;
         } catch (RuntimeException e) {
             lock.unlock();
@@ -109,7 +116,10 @@ final class GroupCommit implements DataSource, AutoCloseable {
                         returned = true;
                         if (--depth.get()[0] > 0) {
                             lock.unlock(); // nested: the outermost borrowing waits for the commit
-                        } else if (wrote.get()[0]) {
+                            return null;
+                        }
+                        kept.giveBack();
+                        if (wrote.get()[0]) {
                             wrote.get()[0] = false;
                             awaitCommit(release());
                         } else {
@@ -142,10 +152,13 @@ final class GroupCommit implements DataSource, AutoCloseable {
     /** Whether a statement may change the store: anything but a SELECT (a read alone waits for no commit). */
     private static boolean writes(Method method, Object[] args) {
         return switch (method.getName()) {
-            case "prepareStatement", "createStatement", "prepareCall" ->
-                    args == null || !(args[0] instanceof String sql) || !sql.stripLeading().regionMatches(true, 0, "SELECT", 0, 6);
+            case "prepareStatement", "createStatement", "prepareCall" -> args == null || !(args[0] instanceof String sql) || isWrite(sql);
             default -> false;
         };
+    }
+
+    private static boolean isWrite(String sql) {
+        return !sql.stripLeading().regionMatches(true, 0, "SELECT", 0, 6);
     }
 
     /** Ends an operation's turn on the connection: its ticket. */

@@ -183,4 +183,21 @@ class GroupCommitTest {
                 .claimOperation("t", "after-reentrant", false)).get(10, TimeUnit.SECONDS), "the committer goes on");
         store.close();
     }
+
+    @Test
+    void aWriteThroughAKeptStatementStillReturnsOnlyOnceOnDisk() throws Exception {
+        GroupCommit store = new GroupCommit(SqliteFile.open(dataDir));
+        ProcessedMessages keys = new ProcessedMessages(store, Duration.ofHours(24), Duration.ofSeconds(30));
+        try (Connection other = SqliteFile.open(dataDir).getConnection()) {
+            for (int i = 0; i < 5; i++) { // the first claim prepares the INSERT, the others reuse it
+                assertInstanceOf(Claimed.class, keys.claim("t", "kept-" + i));
+                assertEquals(1, count(other, "SELECT COUNT(*) FROM processed_message WHERE message_id = 'kept-" + i + "'"),
+                        "claim " + i + " committed when it returned");
+                keys.complete("t", "kept-" + i, Outcome.delivered());
+                assertEquals(1, count(other, "SELECT COUNT(*) FROM processed_message WHERE message_id = 'kept-" + i + "' AND state = 'done'"),
+                        "outcome " + i + " committed when it returned");
+            }
+        }
+        store.close();
+    }
 }
