@@ -266,13 +266,16 @@ public class KnownContacts {
 
     private static void upsert(Connection connection, String tenant, String kind, String id, String email, Instant seenAt)
             throws SQLException {
-        try (PreparedStatement upsert = connection.prepareStatement(UPSERT)) {
+        PreparedStatement upsert = Statements.prepare(connection, UPSERT);
+        try {
             upsert.setString(1, tenant);
             upsert.setString(2, kind);
             upsert.setString(3, id);
             upsert.setString(4, email);
             upsert.setLong(5, seenAt.toEpochMilli());
             upsert.executeUpdate();
+        } finally {
+            Statements.done(upsert);
         }
     }
 }
