@@ -76,7 +76,11 @@ public class MailmodoCall extends AsyncProcessorSupport {
 
     private final Vertx vertx;
     private final HttpClient client;
-    private final URI base;
+    // the base URL's parts, taken once: every call only appends its path
+    private final String host;
+    private final int port;
+    private final boolean tls;
+    private final String basePath;
     private final long connectMillis;
     private final long answerIdleMillis;
     private final RequestBudget budget;
@@ -90,7 +94,11 @@ public class MailmodoCall extends AsyncProcessorSupport {
             @ConfigProperty(name = "destination.max-in-flight") int maxInFlight, RequestBudget budget,
             MailmodoResponses responses, DeliveryCounters counters) {
         this.vertx = vertx;
-        this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
+        URI base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
+        this.host = base.getHost();
+        this.tls = "https".equalsIgnoreCase(base.getScheme());
+        this.port = base.getPort() != -1 ? base.getPort() : tls ? 443 : 80;
+        this.basePath = base.getRawPath();
         this.connectMillis = connectTimeout.toMillis();
         this.answerIdleMillis = timeout.toMillis();
         this.budget = budget;
@@ -147,11 +155,8 @@ public class MailmodoCall extends AsyncProcessorSupport {
                 cut();
                 return;
             }
-            URI uri = base.resolve(path);
-            boolean tls = "https".equalsIgnoreCase(uri.getScheme());
-            int port = uri.getPort() != -1 ? uri.getPort() : tls ? 443 : 80;
-            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(uri.getHost()).setPort(port)
-                    .setSsl(tls).setURI(uri.getRawPath()).setConnectTimeout(Math.min(connectMillis, deadline))
+            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port)
+                    .setSsl(tls).setURI(basePath + path).setConnectTimeout(Math.min(connectMillis, deadline))
                     .setIdleTimeout(answerIdleMillis).setFollowRedirects(false)
                     .putHeader("Content-Type", "application/json; charset=utf-8").putHeader("Accept", "application/json")
                     .putHeader("User-Agent", USER_AGENT)

@@ -54,13 +54,11 @@ public class AnswerDeadline {
     }
 
     private void answerLate(HttpServerResponse response, long arrived) {
-        if (response.ended() || response.headWritten() || response.closed()) {
-            return;
+        if (!IngestEndpoint.end(response, 503, BODY, String.valueOf(Outcome.DEFAULT_RETRY_AFTER))) {
+            return; // the route answered in time, or the sender is gone
         }
         counters.event(null, "retried", "deadline");
         LOG.warnf("outcome messageId=- type=- tenant=- status=503 outcome=retry reason=deadline ms=%d (answered by the request "
                 + "deadline; the events' own outcome lines follow when their processing ends)", System.currentTimeMillis() - arrived);
-        response.setStatusCode(503).putHeader("Content-Type", "application/json")
-                .putHeader("Retry-After", String.valueOf(Outcome.DEFAULT_RETRY_AFTER)).end(BODY);
     }
 }

@@ -95,8 +95,7 @@ public class Deduplication {
         }
         boolean replay = exchange.getProperty(REPLAY, false, Boolean.class);
         return store.run(exchange, callback, processed.claimOperation(tenant, messageId, replay),
-                (claimed, claim) -> answerFor(tenant, messageId, claim).ifPresentOrElse(
-                        answer -> claimed.setProperty(DUPLICATE_OUTCOME, answer), () -> claimed.setProperty(CLAIMED, true)),
+                (claimed, claim) -> remember(claimed, answerFor(tenant, messageId, claim)),
                 Exchange::setException, lateClaim -> {
                     // the sender was told to retry: a claim made after that must not hold its redelivery off
                     if (lateClaim instanceof ProcessedMessages.Claimed mine) {
@@ -148,8 +147,13 @@ public class Deduplication {
         String tenant = tenant(exchange);
         Optional<Outcome> seen = unrecordedAnswer(tenant, event.messageId(), replay).or(() -> answerFor(tenant, event.messageId(),
                 replay ? processed.claimForReplay(tenant, event.messageId()) : processed.claim(tenant, event.messageId())));
-        seen.ifPresentOrElse(answer -> exchange.setProperty(DUPLICATE_OUTCOME, answer), () -> exchange.setProperty(CLAIMED, true));
+        remember(exchange, seen);
         return seen.isPresent();
+    }
+
+    /** What the claim found, on the exchange: the duplicate's answer, or that this exchange holds the claim. */
+    private static void remember(Exchange exchange, Optional<Outcome> seen) {
+        seen.ifPresentOrElse(answer -> exchange.setProperty(DUPLICATE_OUTCOME, answer), () -> exchange.setProperty(CLAIMED, true));
     }
 
     /** @return the answer for a duplicate, or empty when this caller now holds the claim */

@@ -25,8 +25,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * ({@code direct:ingest}) through an async producer; the route's answer is written from its completion. Camel's
  * platform-http (the admin API's consumer) cannot do this: it always runs a route on a worker thread and parks that
  * thread until the route is done — a thread hand-off and a parked thread per request, for as long as Mailmodo takes
- * to answer. Here the route runs on the event loop up to its first step that needs the store (which moves it to a
- * worker: the routes' {@code storeWork} steps) and no thread waits for Mailmodo.
+ * to answer. Here the route runs on the event loop: its store steps complete asynchronously ({@code AsyncStore}),
+ * only a step that may wait longer moves to a worker first ({@code storeWork}), and no thread waits for Mailmodo.
  * <p>
  * The HTTP request becomes the same message platform-http made: its headers, {@code CamelHttpMethod},
  * {@code CamelHttpQuery}, and the body as bytes (read up to {@code quarkus.http.limits.max-body-size}; past it
@@ -90,15 +90,20 @@ public class IngestEndpoint {
         end(response, status, message.getBody(String.class), message.getHeader("Retry-After", String.class));
     }
 
-    private static void end(HttpServerResponse response, int status, String body, String retryAfter) {
+    /**
+     * Writes a JSON answer, unless the request was answered already (by the request deadline, {@link AnswerDeadline})
+     * or the sender is gone; true when this wrote it.
+     */
+    static boolean end(HttpServerResponse response, int status, String body, String retryAfter) {
         if (response.ended() || response.headWritten() || response.closed()) {
-            return; // answered by the request deadline, or the sender is gone
+            return false;
         }
         response.setStatusCode(status).putHeader("Content-Type", "application/json");
         if (retryAfter != null) {
             response.putHeader("Retry-After", retryAfter);
         }
         response.end(body == null ? "" : body);
+        return true;
     }
 
     /** The ingest route's producer, once Camel has started. */

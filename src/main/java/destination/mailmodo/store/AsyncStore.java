@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
+import javax.sql.DataSource;
+
 import destination.mailmodo.event.RequestBudget;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
@@ -99,7 +101,8 @@ public class AsyncStore {
         return false;
     }
 
-    private static void continueAfter(Exchange exchange, Runnable step) {
+    /** Runs a step of the route after a store operation; its failure becomes the exchange's exception. */
+    static void continueAfter(Exchange exchange, Runnable step) {
         try {
             step.run();
         } catch (RuntimeException e) {
@@ -114,7 +117,12 @@ public class AsyncStore {
 
     /** Runs {@code operation} on this thread (waiting for its commit on the embedded store). */
     public <T> T runNow(Operation<T> operation) {
-        try (Connection connection = store.dataSource().getConnection()) {
+        return runOn(store.dataSource(), operation);
+    }
+
+    /** Runs {@code operation} on a connection of {@code dataSource}, on this thread; a refusal is {@link StoreUnavailable}. */
+    static <T> T runOn(DataSource dataSource, Operation<T> operation) {
+        try (Connection connection = dataSource.getConnection()) {
             return operation.run(connection);
         } catch (SQLException e) {
             throw new StoreUnavailable(e);

@@ -174,11 +174,7 @@ public class KnownContacts {
         }
         Learned cached = keys.isEmpty() || cache == null ? null : cache.getIfPresent(keys.get(0)); // userId first
         if (cached != null || keys.isEmpty()) {
-            try {
-                then.accept(exchange, Optional.ofNullable(cached).map(Learned::email));
-            } catch (RuntimeException e) {
-                exchange.setException(e);
-            }
+            AsyncStore.continueAfter(exchange, () -> then.accept(exchange, Optional.ofNullable(cached).map(Learned::email)));
             callback.done(true);
             return true;
         }
@@ -242,11 +238,7 @@ public class KnownContacts {
     }
 
     private Optional<Learned> stored(String tenant, String kind, String id) {
-        try (Connection connection = dataSource.getConnection()) {
-            return stored(connection, new Key(tenant, kind, id));
-        } catch (SQLException e) {
-            throw new StoreUnavailable(e);
-        }
+        return AsyncStore.runOn(dataSource, connection -> stored(connection, new Key(tenant, kind, id)));
     }
 
     private Optional<Learned> stored(Connection connection, Key key) throws SQLException {

@@ -146,11 +146,7 @@ public class ProcessedMessages {
     }
 
     private <T> T runNow(AsyncStore.Operation<T> operation) {
-        try (Connection connection = dataSource.getConnection()) {
-            return operation.run(connection);
-        } catch (SQLException e) {
-            throw new StoreUnavailable(e);
-        }
+        return AsyncStore.runOn(dataSource, operation);
     }
 
     /** @return how many keys older than destination.dedupe-ttl were forgotten */

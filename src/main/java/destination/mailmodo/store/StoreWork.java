@@ -53,11 +53,7 @@ public class StoreWork extends AsyncProcessorSupport {
     public boolean runBlocking(Exchange exchange, AsyncCallback callback, Consumer<Exchange> step) {
         return process(exchange, doneSync -> {
             if (exchange.getException() == null) {
-                try {
-                    step.accept(exchange);
-                } catch (RuntimeException e) {
-                    exchange.setException(e);
-                }
+                AsyncStore.continueAfter(exchange, () -> step.accept(exchange));
             }
             callback.done(doneSync);
         });
