@@ -163,15 +163,9 @@ public class MailmodoRateLimit {
         return TimeUnit.MILLISECONDS.toNanos(WINDOW_MILLIS) / limit;
     }
 
-    /**
-     * Waits, at most {@code maxMillis} and within the request's budget, until the key has a permit free, without
-     * taking it: a gathering of identifies keeps gathering until its call could start.
-     */
-    public void awaitFreePermit(Exchange exchange, long maxMillis) throws InterruptedException {
-        Semaphore single = permits(exchange.getProperty("tenantKey", TenantKey.class).tenant());
-        if (single.tryAcquire(Math.min(maxMillis, maxWaitMillis(exchange)), TimeUnit.MILLISECONDS)) {
-            single.release();
-        }
+    /** Whether the key has a permit free now (nothing taken): a gathering of identifies gathers until then. */
+    public boolean hasFreePermit(String tenant) {
+        return permits(tenant).availablePermits() > 0;
     }
 
     /** After each attempt, answered or not: the rate permit returns a second later, the batch permit now. */

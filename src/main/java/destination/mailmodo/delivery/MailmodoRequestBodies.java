@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import destination.mailmodo.event.SegmentEvent;
 import destination.mailmodo.event.SingleEvent;
+import destination.mailmodo.mapping.Contact;
 import destination.mailmodo.mapping.IdentifyMapper;
 import destination.mailmodo.mapping.TrackMapper;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -22,6 +23,8 @@ import org.apache.camel.Exchange;
 public class MailmodoRequestBodies {
 
     public static final String REQUEST = "mailmodoRequest";
+    /** The identify's {@link destination.mailmodo.mapping.Contact}, kept for a call it may share with others. */
+    public static final String CONTACT = "mailmodoContact";
 
     private final ObjectMapper json;
 
@@ -32,8 +35,10 @@ public class MailmodoRequestBodies {
     /** {@code /addToList}: the contact of the identify being worked. */
     public void contact(Exchange exchange) throws JsonProcessingException {
         SegmentEvent event = exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class);
-        request(exchange, IdentifyMapper.toContact(event.json(), exchange.getProperty("email", String.class),
-                exchange.getProperty("listName", String.class)));
+        Contact contact = IdentifyMapper.toContact(event.json(), exchange.getProperty("email", String.class),
+                exchange.getProperty("listName", String.class));
+        exchange.setProperty(CONTACT, contact);
+        request(exchange, contact);
     }
 
     /** {@code /addEvent}: the custom event of the track being worked. */

@@ -132,7 +132,7 @@ public class ContactBatches {
     public List<EventResult> complete(Exchange exchange) {
         ContactBatchCall call = exchange.getProperty(CALL, ContactBatchCall.class);
         TenantKey tenantKey = exchange.getProperty("tenantKey", TenantKey.class);
-        Map<String, String> refused = refusedEmails(exchange.getMessage().getBody(String.class));
+        Map<String, String> refused = refusedEmails(json, exchange.getMessage().getBody(String.class));
         List<EventResult> results = new ArrayList<>(call.decided());
         List<ContactBatchCall.Pending> accepted = new ArrayList<>();
         Map<ContactBatchCall.Pending, String> rejected = new LinkedHashMap<>();
@@ -193,7 +193,7 @@ public class ContactBatches {
     }
 
     /** A 207's {@code errors: [{email, "failure reason"}]}, by lower-cased email. */
-    private Map<String, String> refusedEmails(String answer) {
+    static Map<String, String> refusedEmails(ObjectMapper json, String answer) {
         Map<String, String> refused = new HashMap<>();
         try {
             JsonNode errors = answer == null ? null : json.readTree(answer).path("errors");

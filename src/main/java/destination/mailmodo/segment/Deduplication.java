@@ -1,5 +1,6 @@
 package destination.mailmodo.segment;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -121,8 +122,8 @@ public class Deduplication {
             }
         }
 
-        /** {@link #write} as one operation on a connection ({@link AsyncStore}). */
-        AsyncStore.Operation<Integer> operation() {
+        @Override
+        public AsyncStore.Operation<Integer> operation() {
             return isFinal(outcome) ? processed.completeOperation(tenant, messageId, outcome)
                     : processed.releaseOperation(tenant, messageId, leaseUntil);
         }
@@ -226,15 +227,19 @@ public class Deduplication {
     /**
      * {@link #settle} as a route step that never blocks the event loop: the outcome is written as an
      * {@link AsyncStore} operation (or kept in memory when the store refuses it), then {@code then} runs and the
-     * route goes on.
+     * route goes on. {@code alsoWrites} (keyed as {@link UnrecordedOutcomes} keeps them) share the operation; only
+     * they are written when the exchange did not hold the key's claim ({@code claimed} false).
      *
      * @return whether the route continued in place
      */
     public boolean settle(Exchange exchange, AsyncCallback callback, String tenant, String messageId, Outcome outcome,
-            Consumer<Exchange> then) {
-        Key key = new Key(tenant, messageId);
-        Settle settle = new Settle(processed, tenant, messageId, outcome, held.remove(key));
-        return unrecorded.recordAsync(store, exchange, callback, key, settle, settle.operation(), then);
+            boolean claimed, Map<Object, UnrecordedOutcomes.Pending> alsoWrites, Consumer<Exchange> then) {
+        Map<Object, UnrecordedOutcomes.Pending> writes = new LinkedHashMap<>(alsoWrites);
+        if (claimed) {
+            Key key = new Key(tenant, messageId);
+            writes.put(key, new Settle(processed, tenant, messageId, outcome, held.remove(key)));
+        }
+        return unrecorded.recordAllAsync(store, exchange, callback, writes, then);
     }
 
     /** Whether this exchange holds the claim of its event's key; taken, so it is settled once. */

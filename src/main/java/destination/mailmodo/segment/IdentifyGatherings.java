@@ -4,273 +4,345 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import destination.mailmodo.delivery.DeliveryRetries;
+import destination.mailmodo.delivery.MailmodoCall;
 import destination.mailmodo.delivery.MailmodoRateLimit;
-import destination.mailmodo.event.ContactBatch;
+import destination.mailmodo.delivery.MailmodoRequestBodies;
+import destination.mailmodo.event.EventRejected;
 import destination.mailmodo.event.Outcome;
 import destination.mailmodo.event.RequestBudget;
 import destination.mailmodo.event.SegmentEvent;
 import destination.mailmodo.event.SegmentRequest;
+import destination.mailmodo.event.SingleEvent;
 import destination.mailmodo.event.TenantKey;
+import destination.mailmodo.mapping.Contact;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProducer;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.support.service.ServiceHelper;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Concurrent single-event identifies of one tenant (and list) share {@code /addToList/batch} calls — what
  * Segment sends during an audience sync, one request per contact — so a plan of R calls a second carries up to
- * 100 × R contacts. Group commit: one call per tenant and list is under way at a time; identifies arriving
- * meanwhile gather and go together in the next one (at most 100; an identify alone keeps its own
- * {@code /addToList} call). The next call starts once its key has a rate-limit permit free, so under the
- * limit each call carries everything that gathered meanwhile (calls of one group are spaced by a
+ * 100 × R contacts. Each identify goes through the event route's steps as a lone one does (budget, integrations,
+ * dedupe claim, recipient, mapping); only its delivery is shared. Group commit: one call per tenant and list is
+ * under way at a time; identifies ready meanwhile gather and go together in the next one (at most 100; an
+ * identify alone keeps its own {@code /addToList} call). The next call starts once its key has a rate-limit permit
+ * free, so under the limit each call carries everything that gathered meanwhile (calls of one group are spaced by
  * 1/{@code mailmodo.rate-limit} of a second, so they spread over the second); a gathering waits at most
- * {@code mailmodo.identify.linger} for that permit, then its call waits in the rate limiter like any other.
- * Each request is answered with its own outcome. Off when {@code mailmodo.identify.batch=false} or the linger is
- * zero.
+ * {@code mailmodo.identify.linger} for that permit, then its call waits in the rate limiter like any other. Each
+ * identify then goes on through its own route with its own result: delivered, refused alone (a 207's error), or
+ * the call's failure, which its route's error handling retries (it gathers again) or answers. Nothing waits on a
+ * thread: gatherings are timers and callbacks. Off when {@code mailmodo.identify.batch=false} or the linger is zero.
+ * Hand-written: Camel's aggregator completes groups by size or timeout, not by "the previous call answered".
  */
 @ApplicationScoped
 @RegisterForReflection // Camel calls its methods by name from the YAML routes (native image)
 @Named("identifyGatherings")
 public class IdentifyGatherings {
 
+    /** How often a gathering looks for its key's free rate-limit permit while it lingers. */
+    private static final long PERMIT_POLL_MILLIS = 5;
+
     private final boolean enabled;
     private final long lingerMillis;
     private final RequestBudget budget;
-    private final ProducerTemplate producer;
     private final MailmodoRateLimit rateLimit;
-    private final Outcomes outcomes;
+    private final MailmodoRequestBodies requestBodies;
+    private final ObjectMapper json;
+    private final CamelContext camel;
+    private final Vertx vertx;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
+    private volatile AsyncProducer deliver;
 
     public IdentifyGatherings(@ConfigProperty(name = "mailmodo.identify.batch") boolean batchUpserts,
-            @ConfigProperty(name = "mailmodo.identify.linger") Duration linger, RequestBudget budget, ProducerTemplate producer,
-            MailmodoRateLimit rateLimit, Outcomes outcomes) {
+            @ConfigProperty(name = "mailmodo.identify.linger") Duration linger, RequestBudget budget, MailmodoRateLimit rateLimit,
+            MailmodoRequestBodies requestBodies, ObjectMapper json, CamelContext camel, Vertx vertx) {
         this.lingerMillis = linger.toMillis();
         this.enabled = batchUpserts && lingerMillis > 0;
         this.budget = budget;
-        this.producer = producer;
         this.rateLimit = rateLimit;
-        this.outcomes = outcomes;
+        this.requestBodies = requestBodies;
+        this.json = json;
+        this.camel = camel;
+        this.vertx = vertx;
     }
 
-    /** Whether this work item may gather: an identify that is its request's only event. */
+    /** Whether this identify may share a call: its request's only event, not a replay of a dead letter. */
     public boolean acceptsWork(Exchange exchange) {
-        return enabled && !exchange.getProperty("segmentRequest", SegmentRequest.class).batch()
-                && exchange.getMessage().getBody() instanceof SegmentEvent event && "identify".equals(event.type())
-                && !event.mailmodoDisabled();
-    }
-
-    /** One identify waiting for its place in a call, and then for its result. */
-    private static final class Member {
-        final SegmentEvent event;
-        final Exchange exchange;
-        final CompletableFuture<Boolean> turn = new CompletableFuture<>(); // true: lead the next call
-        volatile EventResult result;
-
-        Member(SegmentEvent event, Exchange exchange) {
-            this.event = event;
-            this.exchange = exchange;
-        }
-    }
-
-    /** The identifies of one tenant and list: the one call under way, and those waiting for the next. */
-    private static final class Group {
-        boolean sending;
-        long lastCallStarted = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
-        final Deque<Member> waiting = new ArrayDeque<>();
+        SegmentRequest request = exchange.getProperty("segmentRequest", SegmentRequest.class);
+        return enabled && request != null && !request.batch() && exchange.getProperty(DeadLetterChannel.REPLAYED_ID) == null;
     }
 
     /**
-     * Joins the tenant's gathering and returns once this identify's outcome is known: the body is then its
-     * result, or, when it went on its own through the event route, that route's answer.
+     * The identify route's delivery when it gathers ({@code process: ref: gatheredContact}): the route goes on once
+     * the call carrying its contact answered, on the event loop it came from.
      */
-    public void join(Exchange exchange) throws InterruptedException {
-        SegmentEvent event = exchange.getMessage().getBody(SegmentEvent.class);
-        String key = exchange.getProperty("tenantKey", TenantKey.class).tenant() + "\n" + exchange.getProperty("listName", String.class);
-        Group group = groups.computeIfAbsent(key, k -> new Group());
-        Member member = new Member(event, exchange);
-        boolean lead;
+    @Singleton // no client proxy: Camel calls process() on the instance
+    @Named("gatheredContact")
+    @RegisterForReflection // Camel looks it up by name from the YAML routes (native image)
+    public static class Step extends AsyncProcessorSupport {
+
+        private final IdentifyGatherings gatherings;
+
+        public Step(IdentifyGatherings gatherings) {
+            this.gatherings = gatherings;
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            return gatherings.join(exchange, callback);
+        }
+    }
+
+    /** One identify waiting for a call. */
+    private static final class Member {
+        final Exchange exchange;
+        final AsyncCallback callback;
+        final Context context; // where its route resumes (null: not called on a Vert.x thread)
+        final AtomicBoolean finished = new AtomicBoolean();
+        long timer = -1;
+
+        Member(Exchange exchange, AsyncCallback callback, Context context) {
+            this.exchange = exchange;
+            this.callback = callback;
+            this.context = context;
+        }
+
+        SegmentEvent event() {
+            return exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class);
+        }
+
+        Contact contact() {
+            return exchange.getProperty(MailmodoRequestBodies.CONTACT, Contact.class);
+        }
+    }
+
+    /** The identifies of one tenant and list: whether a call is under way (or about to start), and those waiting. */
+    private static final class Group {
+        final String tenant;
+        boolean sending;
+        long lastCallStarted = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
+        final Deque<Member> waiting = new ArrayDeque<>();
+
+        Group(String tenant) {
+            this.tenant = tenant;
+        }
+    }
+
+    boolean join(Exchange exchange, AsyncCallback callback) { // not private: called through the client proxy
+        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
+        Group group = groups.computeIfAbsent(tenant + "\n" + exchange.getProperty("listName", String.class), k -> new Group(tenant));
+        Member member = new Member(exchange, callback, Vertx.currentContext());
+        boolean start;
         synchronized (group) {
-            if (!group.sending) {
-                group.sending = true;
-                lead = true;
-            } else if (group.waiting.stream().anyMatch(other -> other.event.messageId().equals(event.messageId()))) {
-                alone(exchange); // a redelivery racing its first copy: the dedupe claim decides
-                return;
-            } else {
-                group.waiting.add(member);
-                lead = false;
-            }
+            group.waiting.add(member);
+            start = !group.sending;
+            group.sending = true;
         }
-        if (!lead) {
-            switch (awaitTurn(group, member)) {
-                case RESULT -> {
-                    answer(exchange, member.result != null ? member.result : notReached(member));
-                    return;
-                }
-                case TOO_LATE -> {
-                    answer(exchange, notReached(member));
-                    return;
-                }
-                case LEAD -> {
-                    // leads the next call
+        // not taken into a call within its budget: answered as not reached (503, nothing was sent)
+        member.timer = vertx.setTimer(Math.max(1, budget.remainingMillis(exchange)), id -> {
+            synchronized (group) {
+                if (!group.waiting.remove(member)) {
+                    return; // a call took it: the call answers it
                 }
             }
+            finish(member, () -> exchange.setException(new EventRejected(Outcome.notReached())));
+        });
+        if (start) {
+            nextCall(group);
         }
-        send(group, member);
+        return false;
     }
 
-    private enum Turn { LEAD, RESULT, TOO_LATE }
-
-    /** Waits for a place in a call, within the request's budget. */
-    private Turn awaitTurn(Group group, Member member) throws InterruptedException {
-        try {
-            try {
-                return member.turn.get(Math.max(1, budget.remainingMillis(member.exchange)), TimeUnit.MILLISECONDS) ? Turn.LEAD
-                        : Turn.RESULT;
-            } catch (TimeoutException late) {
-                synchronized (group) {
-                    if (group.waiting.remove(member)) {
-                        member.turn.complete(false);
-                        return Turn.TOO_LATE; // no call took it in time
-                    }
-                }
-                // taken into a call just now, or handed the lead: the call ends within its own budget
-                try {
-                    return member.turn.get(budget.attemptMillis(), TimeUnit.MILLISECONDS) ? Turn.LEAD : Turn.RESULT;
-                } catch (TimeoutException stillLate) {
-                    if (member.turn.complete(false)) {
-                        return Turn.TOO_LATE; // its result, if any, is kept by the dedupe key for the redelivery
-                    }
-                    return Boolean.TRUE.equals(member.turn.getNow(false)) ? Turn.LEAD : Turn.RESULT;
-                }
-            }
-        } catch (InterruptedException interrupted) {
-            synchronized (group) {
-                group.waiting.remove(member);
-            }
-            if (!member.turn.complete(false) && Boolean.TRUE.equals(member.turn.getNow(false))) {
-                handOver(group); // it was handed the lead: pass it on
-            }
-            throw interrupted;
-        } catch (ExecutionException impossible) {
-            return Turn.TOO_LATE;
+    /**
+     * Starts the group's next call: no sooner than 1/rate-limit of a second after its previous one, and once the key
+     * has a rate-limit permit free — gathering meanwhile, at most the linger for both.
+     */
+    private void nextCall(Group group) {
+        long now = System.nanoTime();
+        long spacedUntil;
+        synchronized (group) {
+            spacedUntil = group.lastCallStarted + rateLimit.spacingNanos();
+        }
+        long lingerUntil = now + TimeUnit.MILLISECONDS.toNanos(lingerMillis);
+        long spacingMillis = Math.min(TimeUnit.NANOSECONDS.toMillis(spacedUntil - now), lingerMillis);
+        if (spacingMillis > 0) {
+            vertx.setTimer(spacingMillis, id -> whenPermitFree(group, lingerUntil));
+        } else {
+            // a turn of the event loop: identifies resumed by the same commit join before the call leaves
+            vertx.runOnContext(ignored -> whenPermitFree(group, lingerUntil));
         }
     }
 
-    /** The leader sends itself and everyone waiting (up to 100) in one call; whatever happens, it hands over. */
-    private void send(Group group, Member leader) throws InterruptedException {
-        List<Member> members = new ArrayList<>();
-        members.add(leader);
-        try {
-            // the call could not start before its key has a rate-limit permit free: gather until then (at most
-            // the linger); and calls of one group are spaced by 1/rate-limit of a second, so under the limit they
-            // spread evenly over the second instead of spending its permits at once on small gatherings
-            long spacedUntil;
-            synchronized (group) {
-                spacedUntil = group.lastCallStarted + rateLimit.spacingNanos();
+    private void whenPermitFree(Group group, long lingerUntil) {
+        if (rateLimit.hasFreePermit(group.tenant) || System.nanoTime() >= lingerUntil) {
+            startCall(group);
+        } else {
+            vertx.setTimer(PERMIT_POLL_MILLIS, id -> whenPermitFree(group, lingerUntil));
+        }
+    }
+
+    private void startCall(Group group) {
+        List<Member> taken = new ArrayList<>();
+        synchronized (group) {
+            group.lastCallStarted = System.nanoTime();
+            while (taken.size() < WorkPlan.MAX_CONTACTS_PER_CALL && !group.waiting.isEmpty()) {
+                taken.add(group.waiting.poll());
             }
-            long spacing = TimeUnit.NANOSECONDS.toMillis(spacedUntil - System.nanoTime());
-            if (spacing > 0) {
-                Thread.sleep(Math.min(spacing, lingerMillis));
-            }
-            rateLimit.awaitFreePermit(leader.exchange, lingerMillis);
-            synchronized (group) {
-                group.lastCallStarted = System.nanoTime();
-                while (members.size() < WorkPlan.MAX_CONTACTS_PER_CALL && !group.waiting.isEmpty()) {
-                    members.add(group.waiting.poll());
-                }
-            }
+        }
+        List<Member> going = new ArrayList<>();
+        for (Member member : taken) {
+            vertx.cancelTimer(member.timer);
             // an identify that no longer fits one attempt is answered at once and does not shorten the call
-            List<Member> going = new ArrayList<>();
-            for (Member member : members) {
-                if (budget.remainingMillis(member.exchange) <= budget.attemptMillis()) {
-                    member.result = notReached(member);
-                } else {
-                    going.add(member);
-                }
+            if (budget.remainingMillis(member.exchange) <= budget.attemptMillis()) {
+                finish(member, () -> member.exchange.setException(new EventRejected(Outcome.notReached())));
+            } else {
+                going.add(member);
             }
-            if (going.size() == 1 && going.get(0) == leader) {
-                alone(leader.exchange); // answered by the event route, on its exchange
-            } else if (!going.isEmpty()) {
-                Map<Member, EventResult> results = call(leader.exchange, going);
-                going.forEach(member -> member.result = results.get(member));
-            }
-        } finally {
-            for (Member member : members) {
-                if (member != leader) {
-                    member.turn.complete(false); // its result is in place (or it is answered as not reached)
-                }
-            }
+        }
+        try {
+            send(group, going);
+        } catch (RuntimeException e) {
             handOver(group);
-        }
-        if (leader.result != null) {
-            answer(leader.exchange, leader.result);
+            going.forEach(member -> finish(member, () -> member.exchange.setException(e)));
         }
     }
 
-    /** Answered 503 (the sender redelivers), logged and counted like every outcome; nothing was claimed. */
-    private EventResult notReached(Member member) {
-        return outcomes.result(member.exchange, member.event, Outcome.notReached(), false);
+    private void send(Group group, List<Member> going) {
+        if (going.isEmpty()) {
+            handOver(group);
+        } else if (going.size() == 1) {
+            Member alone = going.get(0); // its own /addToList call, as the identify route's delivery makes it
+            deliver().process(alone.exchange, doneSync -> {
+                handOver(group);
+                finish(alone, () -> { });
+            });
+        } else {
+            Exchange call = callOf(group, going);
+            deliver().process(call, doneSync -> {
+                handOver(group);
+                spread(call, going);
+            });
+        }
     }
 
-    private Map<Member, EventResult> call(Exchange leaderExchange, List<Member> members) {
-        Exchange call = new DefaultExchange(leaderExchange.getContext());
-        call.setProperty("tenantKey", leaderExchange.getProperty("tenantKey"));
-        call.setProperty("listName", leaderExchange.getProperty("listName"));
+    /** The call under way ended: those that gathered meanwhile go in the next one. */
+    private void handOver(Group group) {
+        synchronized (group) {
+            if (group.waiting.isEmpty()) {
+                group.sending = false;
+                return;
+            }
+        }
+        nextCall(group);
+    }
+
+    private Exchange callOf(Group group, List<Member> members) {
+        Exchange first = members.get(0).exchange;
+        Exchange call = new DefaultExchange(camel);
+        call.setProperty("tenantKey", first.getProperty("tenantKey"));
+        String listName = first.getProperty("listName", String.class);
+        call.setProperty("listName", listName);
         // the call's budget is the earliest arrival's: no member is answered after its own deadline
         long earliest = members.stream().mapToLong(m -> m.exchange.getProperty(RequestBudget.ARRIVED_AT, Long.class)).min().orElseThrow();
         call.setProperty(RequestBudget.ARRIVED_AT, earliest);
-        call.getMessage().setBody(new ContactBatch(members.stream().map(m -> m.event).toList()));
-        producer.send("direct:identify-batch", call);
-        Map<String, EventResult> byMessageId = new HashMap<>();
-        Object body = call.getMessage().getBody();
-        if (body instanceof List<?> list) {
-            for (Object item : list) {
-                if (item instanceof EventResult result) {
-                    byMessageId.put(result.messageId(), result);
-                }
-            }
+        ContactBatchCall contacts = new ContactBatchCall();
+        members.forEach(member -> contacts.pending(new ContactBatchCall.Pending(member.event(), member.contact(), false)));
+        call.getMessage().setBody(contacts.request(listName));
+        call.setProperty("mailmodoPath", "addToList/batch");
+        try {
+            requestBodies.contactBatch(call);
+        } catch (JsonProcessingException impossible) {
+            call.setException(impossible);
         }
-        Map<Member, EventResult> results = new HashMap<>();
-        for (Member member : members) {
-            EventResult result = byMessageId.get(member.event.messageId());
-            Outcome outcome = result != null ? result.outcome() : Outcome.internalError();
-            results.put(member, new EventResult(member.event.index(), member.event.messageId(), member.event.type(), outcome));
-        }
-        return results;
+        return call;
     }
 
-    /** The call under way ended: the first identify waiting leads the next one. */
-    private void handOver(Group group) {
-        synchronized (group) {
-            Member next;
-            while ((next = group.waiting.poll()) != null) {
-                if (next.turn.complete(true)) {
+    /**
+     * The call's answer, per identify: a 207 names the emails Mailmodo refused (each such identify fails as
+     * rejected, and its route keeps it as a dead letter); every other one was delivered. A failed call fails each
+     * identify the same way, with what its route's error handling needs to decide (the failure, where the call was
+     * cut, one more attempt made).
+     */
+    private void spread(Exchange call, List<Member> members) {
+        Exception failure = call.getException();
+        Map<String, String> refused = failure == null ? ContactBatches.refusedEmails(json, call.getMessage().getBody(String.class)) : Map.of();
+        Object answer = call.getMessage().getBody();
+        for (Member member : members) {
+            Exchange exchange = member.exchange;
+            finish(member, () -> {
+                exchange.setProperty(DeliveryRetries.ATTEMPTS, exchange.getProperty(DeliveryRetries.ATTEMPTS, 0, Integer.class) + 1);
+                if (failure != null) {
+                    Object cut = call.getProperty(MailmodoCall.CUT);
+                    if (cut != null) {
+                        exchange.setProperty(MailmodoCall.CUT, cut);
+                    }
+                    exchange.setException(failure);
                     return;
                 }
-            }
-            group.sending = false;
+                String reason = refused.get(member.contact().email().toLowerCase(Locale.ROOT));
+                if (reason != null) {
+                    exchange.setException(new EventRejected(Outcome.rejected("mailmodo_rejected", "Mailmodo rejected the contact: " + reason)));
+                } else {
+                    exchange.getMessage().setBody(answer);
+                }
+            });
         }
     }
 
-    /** One identify on its own, through the event route (its outcome, or its failure, lands on the exchange). */
-    private void alone(Exchange exchange) {
-        producer.send("direct:event", exchange);
+    /** Settles the identify's delivery once and resumes its route where it came from. */
+    private static void finish(Member member, Runnable outcome) {
+        if (!member.finished.compareAndSet(false, true)) {
+            return;
+        }
+        if (member.context == null) {
+            outcome.run();
+            member.callback.done(false);
+        } else {
+            member.context.runOnContext(ignored -> {
+                outcome.run();
+                member.callback.done(false);
+            });
+        }
     }
 
-    private static void answer(Exchange exchange, EventResult result) {
-        exchange.getMessage().setBody(List.of(result));
+    /** The delivery unit's async producer ({@code direct:deliver}), made once the routes run. */
+    private AsyncProducer deliver() {
+        AsyncProducer producer = deliver;
+        if (producer == null) {
+            synchronized (this) {
+                if (deliver == null) {
+                    try {
+                        AsyncProducer created = camel.getEndpoint("direct:deliver").createAsyncProducer();
+                        ServiceHelper.startService(created);
+                        deliver = created;
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the delivery route is not available", e);
+                    }
+                }
+                producer = deliver;
+            }
+        }
+        return producer;
     }
 }

@@ -23,7 +23,9 @@ import destination.mailmodo.event.SegmentRequest;
 import destination.mailmodo.event.SingleEvent;
 import destination.mailmodo.event.TenantKey;
 import destination.mailmodo.event.Work;
+import destination.mailmodo.store.KnownContacts;
 import destination.mailmodo.store.StoreUnavailable;
+import destination.mailmodo.store.UnrecordedOutcomes;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.vertx.core.Context;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -87,21 +89,54 @@ public class Outcomes {
 
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
-            return outcomes.recordDelivered(exchange, callback);
+            return outcomes.recordDelivered(exchange, callback, Map.of());
         }
     }
 
-    boolean recordDelivered(Exchange exchange, AsyncCallback callback) { // not private: called through the client proxy
+    /**
+     * The identify route's last step after a delivery ({@code process: ref: identifyDelivered}): the contact learned
+     * and the result recorded as {@link DeliveredStep} does, both in one store operation.
+     */
+    @Singleton // no client proxy: Camel calls process() on the instance
+    @Named("identifyDelivered")
+    @RegisterForReflection // Camel looks it up by name from the YAML routes (native image)
+    public static class IdentifyDeliveredStep extends AsyncProcessorSupport {
+
+        private final Outcomes outcomes;
+        private final KnownContacts knownContacts;
+
+        public IdentifyDeliveredStep(Outcomes outcomes, KnownContacts knownContacts) {
+            this.outcomes = outcomes;
+            this.knownContacts = knownContacts;
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            if (!outcomes.settlesAsync(exchange)) {
+                knownContacts.learnFromDelivered(exchange);
+                return outcomes.recordDelivered(exchange, callback, Map.of());
+            }
+            return outcomes.recordDelivered(exchange, callback, knownContacts.learnedFromDelivered(exchange));
+        }
+    }
+
+    /** Whether a delivered event's outcome is written without blocking: on the event loop, not a replay. */
+    boolean settlesAsync(Exchange exchange) { // not private: called through the client proxy
+        return Context.isOnEventLoopThread() && exchange.getProperty(DeadLetterChannel.REPLAYED_ID) == null;
+    }
+
+    boolean recordDelivered(Exchange exchange, AsyncCallback callback, Map<Object, UnrecordedOutcomes.Pending> alsoWrites) {
         Outcome outcome = Outcome.delivered();
         SingleEvent event = SingleEvent.of(exchange);
-        if (!Context.isOnEventLoopThread() || exchange.getProperty(DeadLetterChannel.REPLAYED_ID) != null
-                || !dedupe.takeClaim(exchange)) {
-            record(exchange, outcome); // a replay, a unit off the event loop, or nothing to settle: in place
+        boolean claimed = exchange.getProperty(Deduplication.CLAIMED, false, Boolean.class);
+        if (!settlesAsync(exchange) || (!claimed && alsoWrites.isEmpty())) {
+            record(exchange, outcome); // a replay, a unit off the event loop, or nothing to write: in place
             callback.done(true);
             return true;
         }
+        dedupe.takeClaim(exchange);
         return dedupe.settle(exchange, callback, exchange.getProperty("tenantKey", TenantKey.class).tenant(), event.messageId(), outcome,
-                settled -> settled.getMessage().setBody(result(settled, event, outcome, false)));
+                claimed, alsoWrites, settled -> settled.getMessage().setBody(result(settled, event, outcome, false)));
     }
 
     /** A filter dropped the event on purpose; its {@code dropReason} header says why. */

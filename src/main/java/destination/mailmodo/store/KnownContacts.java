@@ -7,7 +7,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 import javax.sql.DataSource;
@@ -98,6 +100,14 @@ public class KnownContacts {
         }
 
         @Override
+        public AsyncStore.Operation<Integer> operation() {
+            return connection -> {
+                upsert(connection, key.tenant(), key.kind(), key.id(), email, seenAt);
+                return 1;
+            };
+        }
+
+        @Override
         public String describe() {
             return "known contact tenant=" + key.tenant(); // the id may be an email: never logged
         }
@@ -115,6 +125,23 @@ public class KnownContacts {
     public void learnFromDelivered(Exchange exchange) {
         learnFromIdentify(exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class), exchange.getProperty("tenantKey", TenantKey.class),
                 exchange.getProperty("email", String.class));
+    }
+
+    /**
+     * {@link #learnFromDelivered} as writes for an {@link AsyncStore} operation (keyed as {@link UnrecordedOutcomes}
+     * keeps them); the cache takes the contact now, as it does when the store refuses it.
+     */
+    public Map<Object, UnrecordedOutcomes.Pending> learnedFromDelivered(Exchange exchange) {
+        SegmentEvent event = exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class);
+        String email = exchange.getProperty("email", String.class);
+        Instant seenAt = EventTime.of(event.json()).orElseGet(Instant::now);
+        Map<Object, UnrecordedOutcomes.Pending> writes = new LinkedHashMap<>();
+        for (Key key : keys(exchange.getProperty("tenantKey", TenantKey.class).tenant(), event.userId(), event.anonymousId())) {
+            Learned learned = new Learned(this, key, email, seenAt);
+            writes.put(key, learned);
+            refreshCached(learned);
+        }
+        return writes;
     }
 
     public void learnFromIdentify(SegmentEvent event, TenantKey tenant, String email) {

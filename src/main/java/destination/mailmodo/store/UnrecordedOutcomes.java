@@ -45,6 +45,9 @@ public class UnrecordedOutcomes {
         /** Writes it to the store; throws {@link StoreUnavailable} when the store does not take it. */
         void write();
 
+        /** {@link #write} as one operation on a connection ({@link AsyncStore}). */
+        AsyncStore.Operation<?> operation();
+
         /** For the logs: ids only, never an email or a trait. */
         String describe();
 
@@ -119,21 +122,34 @@ public class UnrecordedOutcomes {
     }
 
     /**
-     * {@link #record} as a route step that never blocks the event loop: {@code operation} (the same write as
-     * {@code write}) runs as an {@link AsyncStore} operation; once it is durable, or kept here because the store
-     * refused it, {@code then} runs and the route goes on. A refusal never fails the exchange.
+     * {@link #record} as a route step that never blocks the event loop: the write runs as an {@link AsyncStore}
+     * operation; once it is durable, or kept here because the store refused it, {@code then} runs and the route goes
+     * on. A refusal never fails the exchange.
      *
      * @return whether the route continued in place
      */
     public boolean recordAsync(AsyncStore store, Exchange exchange, AsyncCallback callback, Object key, Pending write,
-            AsyncStore.Operation<?> operation, Consumer<Exchange> then) {
-        return store.run(exchange, callback, operation, (recorded, ignored) -> {
-            written(key, write);
+            Consumer<Exchange> then) {
+        return recordAllAsync(store, exchange, callback, Map.of(key, write), then);
+    }
+
+    /** {@link #recordAsync} of several writes (each with its key) as one operation: durable, or kept, together. */
+    public boolean recordAllAsync(AsyncStore store, Exchange exchange, AsyncCallback callback, Map<Object, Pending> writes,
+            Consumer<Exchange> then) {
+        AsyncStore.Operation<Integer> all = connection -> {
+            for (Pending write : writes.values()) {
+                write.operation().run(connection);
+            }
+            return writes.size();
+        };
+        return store.run(exchange, callback, all, (recorded, ignored) -> {
+            writes.forEach(this::written);
             then.accept(recorded);
         }, (refusedBy, refused) -> {
-            keep(key, write, refused); // also when it is late: the kept write is retried, and writing it twice is harmless
+            // also when it is late: the kept writes are retried, and writing them twice is harmless
+            writes.forEach((key, write) -> keep(key, write, refused));
             then.accept(refusedBy);
-        }, late -> written(key, write));
+        }, late -> writes.forEach(this::written));
     }
 
     /**

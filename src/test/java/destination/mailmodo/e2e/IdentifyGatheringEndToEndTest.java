@@ -183,4 +183,62 @@ class IdentifyGatheringEndToEndTest {
         }
         assertEquals(2, MailmodoRequests.to("/addToList", key).size(), "an identify alone keeps its own /addToList call");
     }
+
+    @Test
+    void aSharedCallMailmodoAnswers503ToIsRetriedAndEachContactDeliveredOnce() throws Exception {
+        String key = TestKeys.fresh();
+        mailmodoTakes(key, "/addToList", 150, 200, "{\"success\":true}");
+        // the first shared call is refused as busy; every later one is taken
+        MailmodoStub.server().stubFor(post(urlEqualTo("/addToList/batch")).withHeader("mmApiKey", WireMock.equalTo(key)).atPriority(1)
+                .inScenario("busy-" + key).whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                .willSetStateTo("taken").willReturn(aResponse().withStatus(503).withBody("{\"success\":false}")));
+        MailmodoStub.server().stubFor(post(urlEqualTo("/addToList/batch")).withHeader("mmApiKey", WireMock.equalTo(key)).atPriority(1)
+                .inScenario("busy-" + key).whenScenarioStateIs("taken")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"success\":true}")));
+        List<String> users = List.of("b-0", "b-1", "b-2", "b-3", "b-4", "b-5");
+        List<ExtractableResponse<Response>> answers = sendAtOnce(key, users.stream().map(IdentifyGatheringEndToEndTest::identify).toList());
+
+        for (int i = 0; i < users.size(); i++) {
+            assertEquals(200, answers.get(i).statusCode(), answers.get(i).asString());
+            assertEquals("delivered", answers.get(i).path("status"));
+        }
+        List<LoggedRequest> batchCalls = MailmodoRequests.to("/addToList/batch", key);
+        assertTrue(batchCalls.size() >= 2, "the refused shared call was retried: " + batchCalls.size());
+        // what Mailmodo took: every contact exactly once (the refused call took none)
+        List<String> taken = new ArrayList<>();
+        MailmodoRequests.to("/addToList", key).forEach(call -> taken.add(tree(call.getBodyAsString()).get("email").asText()));
+        batchCalls.subList(1, batchCalls.size()).forEach(call -> tree(call.getBodyAsString()).get("values")
+                .forEach(value -> taken.add(value.get("email").asText())));
+        assertEquals(new TreeSet<>(users.stream().map(u -> u + "@example.com").toList()), new TreeSet<>(taken));
+        assertEquals(users.size(), taken.size(), "each contact taken once: " + taken);
+    }
+
+    @Test
+    void aSharedCallMailmodoRefusesFailsEachIdentifyAsItsOwnDeadLetter() throws Exception {
+        String key = TestKeys.fresh();
+        mailmodoTakes(key, "/addToList", 150, 200, "{\"success\":true}");
+        mailmodoTakes(key, "/addToList/batch", 0, 422, "{\"success\":false,\"message\":\"listName is invalid\"}");
+        List<String> users = List.of("p-0", "p-1", "p-2", "p-3", "p-4");
+        List<ExtractableResponse<Response>> answers = sendAtOnce(key, users.stream().map(IdentifyGatheringEndToEndTest::identify).toList());
+
+        List<String> inBatch = new ArrayList<>();
+        MailmodoRequests.to("/addToList/batch", key).forEach(call -> tree(call.getBodyAsString()).get("values")
+                .forEach(value -> inBatch.add(value.get("email").asText().replace("@example.com", ""))));
+        assertTrue(!inBatch.isEmpty(), "some shared a call");
+        for (int i = 0; i < users.size(); i++) {
+            if (inBatch.contains(users.get(i))) {
+                assertEquals(400, answers.get(i).statusCode(), answers.get(i).asString());
+                assertEquals("mailmodo_rejected", answers.get(i).path("reason"));
+                assertEquals("Mailmodo rejected the event: listName is invalid", answers.get(i).path("message"));
+            } else {
+                assertEquals(200, answers.get(i).statusCode(), answers.get(i).asString());
+            }
+        }
+        assertEquals(inBatch.size(), new TreeSet<>(inBatch).size(), "a refused call is not retried");
+        // each refused identify is its own dead letter, with its own messageId
+        List<String> expected = inBatch.stream().map(user -> "m-" + user).sorted().toList();
+        List<String> kept = io.restassured.RestAssured.given().auth().preemptive().basic(key, "").get("/destinations/mailmodo/dead-letters")
+                .then().statusCode(200).extract().jsonPath().getList("deadLetters.messageId", String.class);
+        assertEquals(expected, kept.stream().sorted().toList());
+    }
 }

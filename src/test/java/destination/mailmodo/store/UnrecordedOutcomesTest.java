@@ -190,6 +190,13 @@ class UnrecordedOutcomesTest {
             }
 
             @Override
+            public AsyncStore.Operation<?> operation() {
+                return connection -> {
+                    throw new java.sql.SQLException("refused", sqlState);
+                };
+            }
+
+            @Override
             public String describe() {
                 return "dedupe key tenant=t messageId=m";
             }
