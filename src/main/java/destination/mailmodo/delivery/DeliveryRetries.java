@@ -40,7 +40,7 @@ public class DeliveryRetries {
         }
         if (ambiguous(exchange, failure)) {
             SingleEvent event = SingleEvent.of(exchange);
-            counters.ambiguous(event != null ? event.type() : "identify"); // no single event: a contact batch
+            counters.ambiguous(event != null ? event.type() : "identify"); // no single event: a gathering's shared call
         }
         int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class);
         if (attempts > BACKOFF_MILLIS.size()) {

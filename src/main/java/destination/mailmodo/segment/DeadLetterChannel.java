@@ -53,20 +53,15 @@ public class DeadLetterChannel {
         return outcome.httpStatus() == 400 || outcome.httpStatus() == 413;
     }
 
-    /** The channel's endpoint: the failed event — or every identify of a failed batch call — is kept. */
+    /** The channel's endpoint: the failed event is kept. */
     public void keep(Exchange exchange) {
         Throwable failure = Outcomes.decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
         if (!(failure instanceof OutcomeException permanent)) {
             return; // the channel only receives permanent failures (Outcomes.answeredAtOnce)
         }
-        ContactBatchCall call = exchange.getProperty(ContactBatches.CALL, ContactBatchCall.class);
-        List<SingleEvent> failed = call != null ? call.pending().stream().map(p -> (SingleEvent) p.event()).toList()
-                : SingleEvent.of(exchange) == null ? List.of() : List.of(SingleEvent.of(exchange));
-        for (SingleEvent event : failed) {
-            Outcome answer = keepOne(exchange, event, permanent.outcome());
-            if (answer != permanent.outcome()) {
-                exchange.setProperty(NOT_KEPT, new StoreUnavailable(null));
-            }
+        SingleEvent event = SingleEvent.of(exchange);
+        if (event != null && keepOne(exchange, event, permanent.outcome()) != permanent.outcome()) {
+            exchange.setProperty(NOT_KEPT, new StoreUnavailable(null));
         }
     }
 

@@ -3,15 +3,21 @@ package destination.mailmodo.segment;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import destination.mailmodo.delivery.DeliveryRetries;
 import destination.mailmodo.delivery.MailmodoCall;
@@ -32,12 +38,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import org.apache.camel.AsyncCallback;
-import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.DefaultExchange;
-import org.apache.camel.support.service.ServiceHelper;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -60,6 +64,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @Named("identifyGatherings")
 public class IdentifyGatherings {
 
+    /** The {@link Hold} of the request an identify of a contact batch belongs to. */
+    public static final String HOLD = "gatheringHold";
     /** How often a gathering looks for its key's free rate-limit permit while it lingers. */
     private static final long PERMIT_POLL_MILLIS = 5;
 
@@ -72,7 +78,8 @@ public class IdentifyGatherings {
     private final CamelContext camel;
     private final Vertx vertx;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
-    private volatile AsyncProducer deliver;
+    private final RouteProducer deliver;
+    private final RouteProducer sharedCall;
 
     public IdentifyGatherings(@ConfigProperty(name = "mailmodo.identify.batch") boolean batchUpserts,
             @ConfigProperty(name = "mailmodo.identify.linger") Duration linger, RequestBudget budget, MailmodoRateLimit rateLimit,
@@ -85,12 +92,92 @@ public class IdentifyGatherings {
         this.json = json;
         this.camel = camel;
         this.vertx = vertx;
+        this.deliver = new RouteProducer(camel, "direct:deliver");
+        this.sharedCall = new RouteProducer(camel, "direct:gathered-call");
     }
 
-    /** Whether this identify may share a call: its request's only event, not a replay of a dead letter. */
+    /**
+     * Whether this identify shares a call: one of a request's contact batch ({@link ContactBatches}), or its
+     * request's only event (not a replay of a dead letter) while gathering is on.
+     */
     public boolean acceptsWork(Exchange exchange) {
+        if (exchange.getProperty(HOLD) != null) {
+            return true;
+        }
         SegmentRequest request = exchange.getProperty("segmentRequest", SegmentRequest.class);
         return enabled && request != null && !request.batch() && exchange.getProperty(DeadLetterChannel.REPLAYED_ID) == null;
+    }
+
+    /**
+     * The identifies of one request that go together: the gathering of their tenant and list starts no call until
+     * each of them has joined it or finished without it.
+     */
+    public final class Hold {
+        private final Group group;
+        private final Set<Exchange> expected = new HashSet<>();
+        private boolean started;
+        private boolean released;
+
+        private Hold(Group group) {
+            this.group = group;
+        }
+
+        /** One of the request's identifies, about to go through the event route. */
+        public synchronized void expect(Exchange identify) {
+            identify.setProperty(HOLD, this);
+            expected.add(identify);
+        }
+
+        /** The identify joined the gathering, or finished without it. */
+        public void arrived(Exchange identify) {
+            synchronized (this) {
+                if (!expected.remove(identify) || !started || !expected.isEmpty() || released) {
+                    return;
+                }
+                released = true;
+            }
+            release(group);
+        }
+
+        /** Every identify of the request has started. */
+        public void started() {
+            synchronized (this) {
+                started = true;
+                if (!expected.isEmpty() || released) {
+                    return;
+                }
+                released = true;
+            }
+            release(group);
+        }
+    }
+
+    /** Holds the next call of the exchange's tenant and list until the request's identifies are in. */
+    public Hold hold(Exchange exchange) {
+        Group group = groupOf(exchange);
+        synchronized (group) {
+            group.holds++;
+        }
+        return new Hold(group);
+    }
+
+    private void release(Group group) {
+        boolean start;
+        synchronized (group) {
+            group.holds--;
+            start = group.holds == 0 && !group.sending && !group.waiting.isEmpty();
+            if (start) {
+                group.sending = true;
+            }
+        }
+        if (start) {
+            nextCall(group);
+        }
+    }
+
+    private Group groupOf(Exchange exchange) {
+        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
+        return groups.computeIfAbsent(tenant + "\n" + exchange.getProperty("listName", String.class), k -> new Group(tenant));
     }
 
     /**
@@ -140,7 +227,8 @@ public class IdentifyGatherings {
     /** The identifies of one tenant and list: whether a call is under way (or about to start), and those waiting. */
     private static final class Group {
         final String tenant;
-        boolean sending;
+        boolean sending; // a call is under way, or about to start
+        int holds; // requests whose identifies are still on their way in
         long lastCallStarted = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
         final Deque<Member> waiting = new ArrayDeque<>();
 
@@ -150,14 +238,19 @@ public class IdentifyGatherings {
     }
 
     boolean join(Exchange exchange, AsyncCallback callback) { // not private: called through the client proxy
-        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
-        Group group = groups.computeIfAbsent(tenant + "\n" + exchange.getProperty("listName", String.class), k -> new Group(tenant));
+        Group group = groupOf(exchange);
         Member member = new Member(exchange, callback, Vertx.currentContext());
         boolean start;
         synchronized (group) {
             group.waiting.add(member);
-            start = !group.sending;
-            group.sending = true;
+            start = !group.sending && group.holds == 0;
+            if (start) {
+                group.sending = true;
+            }
+        }
+        Hold hold = exchange.getProperty(HOLD, Hold.class);
+        if (hold != null) {
+            hold.arrived(exchange);
         }
         // not taken into a call within its budget: answered as not reached (503, nothing was sent)
         member.timer = vertx.setTimer(Math.max(1, budget.remainingMillis(exchange)), id -> {
@@ -205,6 +298,10 @@ public class IdentifyGatherings {
     private void startCall(Group group) {
         List<Member> taken = new ArrayList<>();
         synchronized (group) {
+            if (group.holds > 0) {
+                group.sending = false; // a request's identifies are still coming: its hold's release starts the call
+                return;
+            }
             group.lastCallStarted = System.nanoTime();
             while (taken.size() < WorkPlan.MAX_CONTACTS_PER_CALL && !group.waiting.isEmpty()) {
                 taken.add(group.waiting.poll());
@@ -233,13 +330,13 @@ public class IdentifyGatherings {
             handOver(group);
         } else if (going.size() == 1) {
             Member alone = going.get(0); // its own /addToList call, as the identify route's delivery makes it
-            deliver().process(alone.exchange, doneSync -> {
+            deliver.get().process(alone.exchange, doneSync -> {
                 handOver(group);
                 finish(alone, () -> { });
             });
         } else {
             Exchange call = callOf(group, going);
-            deliver().process(call, doneSync -> {
+            sharedCall.get().process(call, doneSync -> {
                 handOver(group);
                 spread(call, going);
             });
@@ -266,9 +363,7 @@ public class IdentifyGatherings {
         // the call's budget is the earliest arrival's: no member is answered after its own deadline
         long earliest = members.stream().mapToLong(m -> m.exchange.getProperty(RequestBudget.ARRIVED_AT, Long.class)).min().orElseThrow();
         call.setProperty(RequestBudget.ARRIVED_AT, earliest);
-        ContactBatchCall contacts = new ContactBatchCall();
-        members.forEach(member -> contacts.pending(new ContactBatchCall.Pending(member.event(), member.contact(), false)));
-        call.getMessage().setBody(contacts.request(listName));
+        call.getMessage().setBody(request(listName, members));
         call.setProperty("mailmodoPath", "addToList/batch");
         try {
             requestBodies.contactBatch(call);
@@ -286,12 +381,14 @@ public class IdentifyGatherings {
      */
     private void spread(Exchange call, List<Member> members) {
         Exception failure = call.getException();
-        Map<String, String> refused = failure == null ? ContactBatches.refusedEmails(json, call.getMessage().getBody(String.class)) : Map.of();
+        Map<String, String> refused = failure == null ? refusedEmails(call.getMessage().getBody(String.class)) : Map.of();
         Object answer = call.getMessage().getBody();
+        int attempts = call.getProperty(DeliveryRetries.ATTEMPTS, 1, Integer.class);
         for (Member member : members) {
             Exchange exchange = member.exchange;
             finish(member, () -> {
-                exchange.setProperty(DeliveryRetries.ATTEMPTS, exchange.getProperty(DeliveryRetries.ATTEMPTS, 0, Integer.class) + 1);
+                // the call's attempts count as its own: a call its redelivery gave up on is not retried again per identify
+                exchange.setProperty(DeliveryRetries.ATTEMPTS, exchange.getProperty(DeliveryRetries.ATTEMPTS, 0, Integer.class) + attempts);
                 if (failure != null) {
                     Object cut = call.getProperty(MailmodoCall.CUT);
                     if (cut != null) {
@@ -310,6 +407,54 @@ public class IdentifyGatherings {
         }
     }
 
+    /**
+     * The {@code /addToList/batch} request: one value per email (Mailmodo refuses duplicates in one call), a later
+     * identify's traits winning over an earlier one's, key by key — later by arrival, and within one request by its
+     * order.
+     */
+    private static Map<String, Object> request(String listName, List<Member> members) {
+        List<Member> inOrder = new ArrayList<>(members);
+        inOrder.sort(Comparator.comparingLong((Member m) -> m.exchange.getProperty(RequestBudget.ARRIVED_AT, Long.class))
+                .thenComparingInt(m -> m.event().index()));
+        Map<String, Map<String, Object>> byEmail = new LinkedHashMap<>();
+        for (Member member : inOrder) {
+            Contact contact = member.contact();
+            Map<String, Object> value = byEmail.computeIfAbsent(contact.email().toLowerCase(Locale.ROOT), e -> new LinkedHashMap<>());
+            value.put("email", contact.email());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> data = (Map<String, Object>) value.computeIfAbsent("data", d -> new LinkedHashMap<String, Object>());
+            data.putAll(contact.data());
+            if (contact.createdAt() != null) {
+                value.put("created_at", contact.createdAt());
+            }
+            if (contact.timezone() != null) {
+                value.put("timezone", contact.timezone());
+            }
+        }
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("listName", listName);
+        request.put("values", new ArrayList<>(byEmail.values()));
+        return request;
+    }
+
+    /** A 207's {@code errors: [{email, "failure reason"}]}, by lower-cased email. */
+    private Map<String, String> refusedEmails(String answer) {
+        Map<String, String> refused = new HashMap<>();
+        try {
+            JsonNode errors = answer == null ? null : json.readTree(answer).path("errors");
+            if (errors != null && errors.isArray()) {
+                for (JsonNode error : errors) {
+                    String email = error.path("email").asText("");
+                    String reason = error.path("failure reason").asText(error.path("message").asText("refused"));
+                    refused.put(email.toLowerCase(Locale.ROOT), reason);
+                }
+            }
+        } catch (Exception notJson) {
+            // a 2xx without a readable body: nothing was listed as refused
+        }
+        return refused;
+    }
+
     /** Settles the identify's delivery once and resumes its route where it came from. */
     private static void finish(Member member, Runnable outcome) {
         if (!member.finished.compareAndSet(false, true)) {
@@ -324,25 +469,5 @@ public class IdentifyGatherings {
                 member.callback.done(false);
             });
         }
-    }
-
-    /** The delivery unit's async producer ({@code direct:deliver}), made once the routes run. */
-    private AsyncProducer deliver() {
-        AsyncProducer producer = deliver;
-        if (producer == null) {
-            synchronized (this) {
-                if (deliver == null) {
-                    try {
-                        AsyncProducer created = camel.getEndpoint("direct:deliver").createAsyncProducer();
-                        ServiceHelper.startService(created);
-                        deliver = created;
-                    } catch (Exception e) {
-                        throw new IllegalStateException("the delivery route is not available", e);
-                    }
-                }
-                producer = deliver;
-            }
-        }
-        return producer;
     }
 }

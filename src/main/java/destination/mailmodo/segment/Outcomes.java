@@ -172,13 +172,7 @@ public class Outcomes {
         // a permanent failure the dead-letter store could not keep is retried by the sender, never lost
         Outcome outcome = notKept != null ? outcomeOf(notKept, exchange)
                 : outcomeOf(decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)), exchange);
-        ContactBatchCall call = exchange.getProperty(ContactBatches.CALL, ContactBatchCall.class);
-        if (call != null) {
-            // the batch call failed: every identify riding on it shares the outcome
-            List<EventResult> results = new ArrayList<>(call.decided());
-            call.pending().forEach(identify -> results.add(result(exchange, identify.event(), outcome, identify.claimed())));
-            exchange.getMessage().setBody(results);
-        } else if (SingleEvent.of(exchange) != null) {
+        if (SingleEvent.of(exchange) != null) {
             record(exchange, outcome);
         } else {
             log(exchange, null, null, outcome);
@@ -266,8 +260,7 @@ public class Outcomes {
         if (failure == null) {
             failure = decisive(exchange.getException());
         }
-        boolean ofEvents = SingleEvent.of(exchange) != null || exchange.getProperty(ContactBatches.CALL) != null;
-        return !ofEvents || !(failure instanceof OutcomeException known) || !DeadLetterChannel.keeps(known.outcome());
+        return SingleEvent.of(exchange) == null || !(failure instanceof OutcomeException known) || !DeadLetterChannel.keeps(known.outcome());
     }
 
     /**

@@ -180,7 +180,10 @@ class ContactBatchEndToEndTest {
             List<Future<Integer>> answers = new ArrayList<>();
             for (int s = 0; s < 2; s++) {
                 int sender = s;
-                answers.add(senders.submit(() -> Sender.as(key).body("[" + identify("ot-" + sender + "a", "ot" + sender + "a@example.com", "")
+                // two lists: two gatherings, whose calls the rate limiter still sends one at a time
+                String list = java.util.Base64.getEncoder().encodeToString(("{\"listName\":\"L" + sender + "\"}").getBytes());
+                answers.add(senders.submit(() -> Sender.as(key).header("X-Segment-Settings", list)
+                        .body("[" + identify("ot-" + sender + "a", "ot" + sender + "a@example.com", "")
                         + "," + identify("ot-" + sender + "b", "ot" + sender + "b@example.com", "") + "]").post(Sender.PATH).statusCode()));
             }
             for (Future<Integer> answer : answers) {
