@@ -4,16 +4,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import destination.mailmodo.event.Outcome;
 import destination.mailmodo.event.OutcomeException;
 import destination.mailmodo.event.RequestBudget;
 import destination.mailmodo.event.TenantKey;
-import destination.mailmodo.store.StoreWork;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Named;
@@ -51,8 +50,8 @@ public class MailmodoRateLimit {
     private final int limit;
     private final RequestBudget budget;
     private final DeliveryCounters counters;
-    private final Map<String, Semaphore> calls = new ConcurrentHashMap<>();
-    private final Map<String, Semaphore> batchCalls = new ConcurrentHashMap<>();
+    private final Map<String, AsyncPermits> calls = new ConcurrentHashMap<>();
+    private final Map<String, AsyncPermits> batchCalls = new ConcurrentHashMap<>();
     private final ScheduledExecutorService releases = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "mailmodo-rate-limit");
         thread.setDaemon(true);
@@ -67,8 +66,8 @@ public class MailmodoRateLimit {
 
     /**
      * The delivery unit's step before each attempt ({@code process: ref: rateLimitPermit}): the key's permit(s) taken
-     * at once when free; on the event loop, a wait for them moves off it first ({@link StoreWork}), bounded as
-     * {@link #acquire} says.
+     * at once when free, else waited for without a thread — the route resumes where it came from once they are
+     * granted, or fails with {@link RateLimited} when the wait and one attempt would no longer fit the budget.
      */
     @Singleton // no client proxy: Camel calls process() on the instance
     @Named("rateLimitPermit")
@@ -76,86 +75,65 @@ public class MailmodoRateLimit {
     public static class PermitStep extends AsyncProcessorSupport {
 
         private final MailmodoRateLimit limit;
-        private final StoreWork offTheEventLoop;
 
-        public PermitStep(MailmodoRateLimit limit, StoreWork offTheEventLoop) {
+        public PermitStep(MailmodoRateLimit limit) {
             this.limit = limit;
-            this.offTheEventLoop = offTheEventLoop;
         }
 
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
-            if (Context.isOnEventLoopThread() && limit.tryAcquireNow(exchange)) {
+            return limit.acquire(exchange, callback);
+        }
+    }
+
+    boolean acquire(Exchange exchange, AsyncCallback callback) { // not private: called through the client proxy
+        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
+        boolean batch = "addToList/batch".equals(exchange.getProperty("mailmodoPath", String.class));
+        AsyncPermits single = permits(tenant);
+        AsyncPermits oneAtATime = batch ? batchCalls.computeIfAbsent(tenant, t -> new AsyncPermits(1, releases)) : null;
+        if (single.tryAcquire()) {
+            if (oneAtATime == null || oneAtATime.tryAcquire()) {
+                exchange.setProperty(HELD, batch ? 2 : 1);
+                counters.rateLimitWaited(0);
                 callback.done(true);
                 return true;
             }
-            return offTheEventLoop.runBlocking(exchange, callback, this::acquire);
+            single.release();
         }
-
-        private void acquire(Exchange exchange) {
-            try {
-                limit.acquire(exchange);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted waiting for a rate-limit permit", e);
-            }
-        }
-    }
-
-    /** The key's permit(s) when free now, in the fair order of the waiting; false (nothing taken) when not. */
-    boolean tryAcquireNow(Exchange exchange) {
-        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
-        boolean batch = "addToList/batch".equals(exchange.getProperty("mailmodoPath", String.class));
-        Semaphore single = permits(tenant);
-        try {
-            if (!single.tryAcquire(0, TimeUnit.MILLISECONDS)) {
-                return false;
-            }
-            if (batch && !batchCalls.computeIfAbsent(tenant, t -> new Semaphore(1, true)).tryAcquire(0, TimeUnit.MILLISECONDS)) {
-                single.release();
-                return false;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        exchange.setProperty(HELD, batch ? 2 : 1);
-        counters.rateLimitWaited(0);
-        return true;
-    }
-
-    /** Before each attempt: waits for the key's permit(s) or refuses the call. */
-    public void acquire(Exchange exchange) throws InterruptedException {
         long started = System.nanoTime();
-        try {
-            acquirePermits(exchange);
-        } finally {
-            counters.rateLimitWaited(System.nanoTime() - started);
-        }
-    }
-
-    private void acquirePermits(Exchange exchange) throws InterruptedException {
-        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
-        boolean batch = "addToList/batch".equals(exchange.getProperty("mailmodoPath", String.class));
-        Semaphore single = permits(tenant);
-        if (!single.tryAcquire(maxWaitMillis(exchange), TimeUnit.MILLISECONDS)) {
-            throw new RateLimited();
-        }
-        if (batch) {
-            Semaphore oneAtATime = batchCalls.computeIfAbsent(tenant, t -> new Semaphore(1, true));
-            boolean acquired = false;
-            try {
-                acquired = oneAtATime.tryAcquire(maxWaitMillis(exchange), TimeUnit.MILLISECONDS);
-            } finally {
-                if (!acquired) {
+        Context caller = Vertx.currentContext();
+        long deadline = System.currentTimeMillis() + maxWaitMillis(exchange);
+        single.acquire(deadline - System.currentTimeMillis(), gotSingle -> {
+            if (!gotSingle || oneAtATime == null) {
+                granted(exchange, callback, caller, started, gotSingle ? 1 : 0);
+                return;
+            }
+            oneAtATime.acquire(deadline - System.currentTimeMillis(), gotBatch -> {
+                if (!gotBatch) {
                     single.release();
                 }
+                granted(exchange, callback, caller, started, gotBatch ? 2 : 0);
+            });
+        });
+        return false;
+    }
+
+    /** The wait is over: the route goes on where it came from, with the permits held or refused. */
+    private void granted(Exchange exchange, AsyncCallback callback, Context caller, long waitStarted, int held) {
+        counters.rateLimitWaited(System.nanoTime() - waitStarted);
+        Runnable resume = () -> {
+            if (held > 0) {
+                exchange.setProperty(HELD, held);
+            } else {
+                exchange.setException(new RateLimited());
             }
-            if (!acquired) {
-                throw new RateLimited();
-            }
+            callback.done(false);
+        };
+        if (caller != null) {
+            caller.runOnContext(ignored -> resume.run());
+        } else {
+            resume.run();
         }
-        exchange.setProperty(HELD, batch ? 2 : 1);
     }
 
     /** The even spacing of calls that uses the key's limit over a second: 1 s / mailmodo.rate-limit. */
@@ -165,7 +143,7 @@ public class MailmodoRateLimit {
 
     /** Whether the key has a permit free now (nothing taken): a gathering of identifies gathers until then. */
     public boolean hasFreePermit(String tenant) {
-        return permits(tenant).availablePermits() > 0;
+        return permits(tenant).available() > 0;
     }
 
     /** After each attempt, answered or not: the rate permit returns a second later, the batch permit now. */
@@ -179,12 +157,12 @@ public class MailmodoRateLimit {
         if (held == 2) {
             batchCalls.get(tenant).release();
         }
-        Semaphore single = calls.get(tenant);
-        releases.schedule((Runnable) single::release, WINDOW_MILLIS, TimeUnit.MILLISECONDS);
+        AsyncPermits single = calls.get(tenant);
+        releases.schedule(single::release, WINDOW_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private Semaphore permits(String tenant) {
-        return calls.computeIfAbsent(tenant, t -> new Semaphore(limit, true));
+    private AsyncPermits permits(String tenant) {
+        return calls.computeIfAbsent(tenant, t -> new AsyncPermits(limit, releases));
     }
 
     private long maxWaitMillis(Exchange exchange) {

@@ -126,7 +126,14 @@ public class Outcomes {
     }
 
     boolean recordDelivered(Exchange exchange, AsyncCallback callback, Map<Object, UnrecordedOutcomes.Pending> alsoWrites) {
-        Outcome outcome = Outcome.delivered();
+        return record(exchange, callback, Outcome.delivered(), alsoWrites);
+    }
+
+    /**
+     * {@link #record} without blocking the event loop: the dedupe key's outcome and {@code alsoWrites} in one
+     * asynchronous store operation, then the result; in place for a replay, off the event loop, or nothing to write.
+     */
+    private boolean record(Exchange exchange, AsyncCallback callback, Outcome outcome, Map<Object, UnrecordedOutcomes.Pending> alsoWrites) {
         SingleEvent event = SingleEvent.of(exchange);
         boolean claimed = exchange.getProperty(Deduplication.CLAIMED, false, Boolean.class);
         if (!settlesAsync(exchange) || (!claimed && alsoWrites.isEmpty())) {
@@ -168,16 +175,63 @@ public class Outcomes {
      * processed, else (credential, request shape) the answer to the whole request.
      */
     public void failed(Exchange exchange) {
-        StoreUnavailable notKept = exchange.getProperty(DeadLetterChannel.NOT_KEPT, StoreUnavailable.class);
-        // a permanent failure the dead-letter store could not keep is retried by the sender, never lost
-        Outcome outcome = notKept != null ? outcomeOf(notKept, exchange)
-                : outcomeOf(decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)), exchange);
+        Outcome outcome = failureOutcome(exchange);
         if (SingleEvent.of(exchange) != null) {
             record(exchange, outcome);
         } else {
-            log(exchange, null, null, outcome);
-            write(exchange, outcome.httpStatus(), outcome.retryAfterSeconds(), body(outcome, null));
+            requestFailed(exchange, outcome);
         }
+    }
+
+    /**
+     * {@link #failed} as a step that never blocks the event loop ({@code process: ref: failedOutcome}): an event's
+     * dedupe key is settled as an asynchronous store operation, as {@link DeliveredStep} does.
+     */
+    @Singleton // no client proxy: Camel calls process() on the instance
+    @Named("failedOutcome")
+    @RegisterForReflection // Camel looks it up by name from the YAML routes (native image)
+    public static class FailedStep extends AsyncProcessorSupport {
+
+        private final Outcomes outcomes;
+
+        public FailedStep(Outcomes outcomes) {
+            this.outcomes = outcomes;
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            return outcomes.settleFailure(exchange, callback);
+        }
+    }
+
+    boolean settleFailure(Exchange exchange, AsyncCallback callback) { // not private: called through the client proxy
+        Outcome outcome;
+        try {
+            outcome = failureOutcome(exchange);
+            if (SingleEvent.of(exchange) == null) {
+                requestFailed(exchange, outcome);
+                callback.done(true);
+                return true;
+            }
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+        return record(exchange, callback, outcome, Map.of());
+    }
+
+    private Outcome failureOutcome(Exchange exchange) {
+        StoreUnavailable notKept = exchange.getProperty(DeadLetterChannel.NOT_KEPT, StoreUnavailable.class);
+        // a permanent failure the dead-letter store could not keep is retried by the sender, never lost
+        return notKept != null ? outcomeOf(notKept, exchange)
+                : outcomeOf(decisive(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)), exchange);
+    }
+
+    /** A failure of the whole request (credential, request shape): its answer. */
+    private void requestFailed(Exchange exchange, Outcome outcome) {
+        log(exchange, null, null, outcome);
+        write(exchange, outcome.httpStatus(), outcome.retryAfterSeconds(), body(outcome, null));
     }
 
     // bean and expression calls wrap what our code threw: the first outcome or I/O failure in the chain decides

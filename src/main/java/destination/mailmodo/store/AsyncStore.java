@@ -102,7 +102,7 @@ public class AsyncStore {
     }
 
     /** Runs a step of the route after a store operation; its failure becomes the exchange's exception. */
-    static void continueAfter(Exchange exchange, Runnable step) {
+    public static void continueAfter(Exchange exchange, Runnable step) {
         try {
             step.run();
         } catch (RuntimeException e) {

@@ -49,8 +49,17 @@ public class DeadLetters {
     }
 
     public void add(DeadLetter letter) {
-        run(INSERT, letter.id(), letter.tenant(), letter.messageId(), letter.type(), letter.reason(), letter.message(),
-                letter.event(), letter.listName(), letter.attempts(), letter.failedAt());
+        AsyncStore.runOn(dataSource, addOperation(letter));
+    }
+
+    /** {@link #add} as one operation on a connection ({@link AsyncStore}). */
+    public AsyncStore.Operation<Integer> addOperation(DeadLetter letter) {
+        return connection -> {
+            try (PreparedStatement statement = prepare(connection, INSERT, letter.id(), letter.tenant(), letter.messageId(), letter.type(),
+                    letter.reason(), letter.message(), letter.event(), letter.listName(), letter.attempts(), letter.failedAt())) {
+                return statement.executeUpdate();
+            }
+        };
     }
 
     /** A replay failed for good again: the same dead letter, with the new reason and its attempts added. */
