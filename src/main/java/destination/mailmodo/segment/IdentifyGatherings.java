@@ -55,7 +55,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * 1/{@code mailmodo.rate-limit} of a second, so they spread over the second); a gathering waits at most
  * {@code mailmodo.identify.linger} for that permit, then its call waits in the rate limiter like any other. Each
  * identify then goes on through its own route with its own result: delivered, refused alone (a 207's error), or
- * the call's failure, which its route's error handling retries (it gathers again) or answers. Nothing waits on a
+ * the call's failure once its redelivery as a whole gave up (route {@code retried-delivery}). Nothing waits on a
  * thread: gatherings are timers and callbacks. Off when {@code mailmodo.identify.batch=false} or the linger is zero.
  * Hand-written: Camel's aggregator completes groups by size or timeout, not by "the previous call answered".
  */
@@ -78,12 +78,11 @@ public class IdentifyGatherings {
     private final CamelContext camel;
     private final Vertx vertx;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
-    private final RouteProducer deliver;
-    private final RouteProducer sharedCall;
+    private final RetriedDelivery retriedDelivery;
 
     public IdentifyGatherings(@ConfigProperty(name = "mailmodo.identify.batch") boolean batchUpserts,
             @ConfigProperty(name = "mailmodo.identify.linger") Duration linger, RequestBudget budget, MailmodoRateLimit rateLimit,
-            MailmodoRequestBodies requestBodies, ObjectMapper json, CamelContext camel, Vertx vertx) {
+            MailmodoRequestBodies requestBodies, ObjectMapper json, CamelContext camel, Vertx vertx, RetriedDelivery retriedDelivery) {
         this.lingerMillis = linger.toMillis();
         this.enabled = batchUpserts && lingerMillis > 0;
         this.budget = budget;
@@ -92,8 +91,7 @@ public class IdentifyGatherings {
         this.json = json;
         this.camel = camel;
         this.vertx = vertx;
-        this.deliver = new RouteProducer(camel, "direct:deliver");
-        this.sharedCall = new RouteProducer(camel, "direct:gathered-call");
+        this.retriedDelivery = retriedDelivery;
     }
 
     /**
@@ -330,13 +328,13 @@ public class IdentifyGatherings {
             handOver(group);
         } else if (going.size() == 1) {
             Member alone = going.get(0); // its own /addToList call, as the identify route's delivery makes it
-            deliver.get().process(alone.exchange, doneSync -> {
+            retriedDelivery.process(alone.exchange, doneSync -> {
                 handOver(group);
                 finish(alone, () -> { });
             });
         } else {
             Exchange call = callOf(group, going);
-            sharedCall.get().process(call, doneSync -> {
+            retriedDelivery.deliver(call, doneSync -> {
                 handOver(group);
                 spread(call, going);
             });
@@ -390,11 +388,7 @@ public class IdentifyGatherings {
                 // the call's attempts count as its own: a call its redelivery gave up on is not retried again per identify
                 exchange.setProperty(DeliveryRetries.ATTEMPTS, exchange.getProperty(DeliveryRetries.ATTEMPTS, 0, Integer.class) + attempts);
                 if (failure != null) {
-                    Object cut = call.getProperty(MailmodoCall.CUT);
-                    if (cut != null) {
-                        exchange.setProperty(MailmodoCall.CUT, cut);
-                    }
-                    exchange.setException(failure);
+                    RetriedDelivery.failedAs(call, exchange);
                     return;
                 }
                 String reason = refused.get(member.contact().email().toLowerCase(Locale.ROOT));
