@@ -22,9 +22,11 @@ public class EventResults implements AggregationStrategy {
 
     @Override
     public Exchange aggregate(Exchange gathered, Exchange unit) {
-        // a fresh carrier: the first unit's exchange may carry its handled failure's state into the request
+        // a fresh carrier: the first unit's exchange may carry its handled failure's state into the request (the
+        // enricher of a single event gives the request's own exchange, whose body is the event, not results yet)
         Exchange into = gathered != null ? gathered : new DefaultExchange(unit.getContext());
-        List<EventResult> results = gathered != null ? into.getMessage().getBody(LIST_TYPE) : new ArrayList<>();
+        List<EventResult> results = gathered != null && gathered.getMessage().getBody() instanceof List<?>
+                ? into.getMessage().getBody(LIST_TYPE) : new ArrayList<>();
         Object produced = unit.getMessage().getBody();
         if (produced instanceof EventResult result) {
             results.add(result);

@@ -39,6 +39,16 @@ public class WorkPlan {
         return plan(exchange.getProperty("segmentRequest", SegmentRequest.class));
     }
 
+    /** Whether the request is one event (not a batch envelope): it needs no splitter. */
+    public boolean isSingle(Exchange exchange) {
+        return !exchange.getProperty("segmentRequest", SegmentRequest.class).batch();
+    }
+
+    /** A single-event request's only work item. */
+    public Work onlyWork(Exchange exchange) {
+        return exchange.getProperty("segmentRequest", SegmentRequest.class).events().get(0);
+    }
+
     /** Routing key of a work item: a single event (valid or not yet decided). */
     public boolean isEvent(Exchange exchange) {
         return "event".equals(exchange.getMessage().getBody(Work.class).kind());

@@ -41,6 +41,10 @@ class ContentBasedRouterTest {
                 route.weaveById("to-track").replace().to("mock:track");
                 route.weaveById("to-unsupported").replace().to("mock:other");
             });
+            AdviceWith.adviceWith(context, "ingest", route -> {
+                route.weaveById("split-events").before().to("mock:splitter");
+                route.weaveById("single-event").before().to("mock:single");
+            });
             advised = true;
         }
         MockEndpoint.resetMocks(context);
@@ -78,6 +82,24 @@ class ContentBasedRouterTest {
         send(key, "{\"type\":\"identify\",\"integrations\":{\"Mailmodo\":false},\"traits\":{\"email\":\"r2@example.com\"}}").statusCode(200);
         send(key, "{\"type\":\"track\"}").statusCode(400);
         send(key, "{\"traits\":{}}").statusCode(400);
+
+        MockEndpoint.assertIsSatisfied(context);
+    }
+
+    @Test
+    void onlyABatchIsSplit() throws Exception {
+        MockEndpoint splitter = context.getEndpoint("mock:splitter", MockEndpoint.class);
+        MockEndpoint single = context.getEndpoint("mock:single", MockEndpoint.class);
+        MockEndpoint track = context.getEndpoint("mock:track", MockEndpoint.class);
+        splitter.expectedMessageCount(1);
+        single.expectedMessageCount(2);
+        track.expectedMessageCount(4);
+
+        String key = TestKeys.fresh();
+        send(key, "{\"type\":\"track\",\"userId\":\"s1\",\"event\":\"E\"}");
+        send(key, "{\"type\":\"track\"}").statusCode(400); // refused by validation: straight down the refusal's path
+        send(key, "{\"batch\":[{\"type\":\"track\",\"userId\":\"s1\",\"event\":\"A\"},{\"type\":\"track\",\"userId\":\"s1\","
+                + "\"event\":\"B\"},{\"type\":\"track\",\"userId\":\"s1\",\"event\":\"C\"}]}");
 
         MockEndpoint.assertIsSatisfied(context);
     }
