@@ -3,6 +3,8 @@ package destination.mailmodo.segment;
 import destination.mailmodo.delivery.DeliveryRetries;
 import destination.mailmodo.delivery.MailmodoCall;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import org.apache.camel.AsyncCallback;
@@ -33,6 +35,9 @@ public class RetriedDelivery extends AsyncProcessorSupport {
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         Exchange unit = ExchangeHelper.createCorrelatedCopy(exchange, false);
+        // a redelivery runs on Camel's scheduler and its answer on the call's own threads: the event route resumes
+        // on the event loop it came from, where its next store step does not block
+        Context caller = Vertx.currentContext();
         return route.get().process(unit, doneSync -> {
             exchange.setProperty(DeliveryRetries.ATTEMPTS, unit.getProperty(DeliveryRetries.ATTEMPTS));
             if (unit.getException() != null) {
@@ -40,7 +45,11 @@ public class RetriedDelivery extends AsyncProcessorSupport {
             } else {
                 exchange.getMessage().setBody(unit.getMessage().getBody());
             }
-            callback.done(doneSync);
+            if (doneSync || caller == null || Vertx.currentContext() == caller) {
+                callback.done(doneSync);
+            } else {
+                caller.runOnContext(ignored -> callback.done(false));
+            }
         });
     }
 
