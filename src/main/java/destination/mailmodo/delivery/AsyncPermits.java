@@ -15,9 +15,21 @@ import java.util.function.Consumer;
  */
 final class AsyncPermits {
 
+    /** Thrown at a caller of a retired instance: nobody holds or waits for its permits; look the key up again. */
+    static final class Retired extends RuntimeException {
+        static final Retired INSTANCE = new Retired();
+
+        private Retired() {
+            super("retired", null, false, false);
+        }
+    }
+
     private final Deque<Waiter> waiting = new ArrayDeque<>();
     private final ScheduledExecutorService timer;
+    private final int total;
     private int free;
+    private long lastUsed = System.nanoTime();
+    private boolean retired;
 
     private static final class Waiter {
         final Consumer<Boolean> then;
@@ -29,12 +41,17 @@ final class AsyncPermits {
     }
 
     AsyncPermits(int permits, ScheduledExecutorService timer) {
+        this.total = permits;
         this.free = permits;
         this.timer = timer;
     }
 
     /** A permit if one is free and nobody waits for one; nothing taken otherwise. */
     synchronized boolean tryAcquire() {
+        if (retired) {
+            throw Retired.INSTANCE;
+        }
+        lastUsed = System.nanoTime();
         if (waiting.isEmpty() && free > 0) {
             free--;
             return true;
@@ -84,6 +101,17 @@ final class AsyncPermits {
             next.timeout.cancel(false);
         }
         next.then.accept(true);
+    }
+
+    /**
+     * Retires this instance when nobody has used it for {@code idleNanos} and all its permits are back: its owner
+     * then forgets it, and a caller that still holds it gets {@link Retired} and looks the key up again.
+     */
+    synchronized boolean retireIfIdle(long idleNanos) {
+        if (!retired && waiting.isEmpty() && free == total && System.nanoTime() - lastUsed >= idleNanos) {
+            retired = true;
+        }
+        return retired;
     }
 
     /** Permits free for a newcomer now (none while anyone waits). */

@@ -36,6 +36,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class MailmodoRateLimit {
 
     static final long WINDOW_MILLIS = 1000;
+    static final long IDLE_SECONDS = 60;
     private static final String HELD = "mailmodoPermitsHeld";
 
     /** The local limit would have held the call past the request's deadline. */
@@ -62,6 +63,7 @@ public class MailmodoRateLimit {
         this.limit = limit;
         this.budget = budget;
         this.counters = counters;
+        releases.scheduleWithFixedDelay(this::forgetIdleKeys, IDLE_SECONDS, IDLE_SECONDS, TimeUnit.SECONDS);
     }
 
     /**
@@ -89,31 +91,63 @@ public class MailmodoRateLimit {
     boolean acquire(Exchange exchange, AsyncCallback callback) { // not private: called through the client proxy
         String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
         boolean batch = "addToList/batch".equals(exchange.getProperty("mailmodoPath", String.class));
-        AsyncPermits single = permits(tenant);
-        AsyncPermits oneAtATime = batch ? batchCalls.computeIfAbsent(tenant, t -> new AsyncPermits(1, releases)) : null;
-        if (single.tryAcquire()) {
-            if (oneAtATime == null || oneAtATime.tryAcquire()) {
-                exchange.setProperty(HELD, batch ? 2 : 1);
-                counters.rateLimitWaited(0);
-                callback.done(true);
-                return true;
+        AsyncPermits single;
+        while (true) {
+            single = permits(tenant);
+            AsyncPermits oneAtATime = batch ? batchCalls.computeIfAbsent(tenant, t -> new AsyncPermits(1, releases)) : null;
+            try {
+                if (single.tryAcquire()) {
+                    if (oneAtATime == null || tryAcquire(oneAtATime, single)) {
+                        exchange.setProperty(HELD, batch ? 2 : 1);
+                        counters.rateLimitWaited(0);
+                        callback.done(true);
+                        return true;
+                    }
+                    single.release();
+                }
+                break;
+            } catch (AsyncPermits.Retired forgotten) {
+                // an idle key's permits were just retired: the next lookup makes fresh ones
             }
-            single.release();
         }
+        return await(exchange, callback, tenant, single, batch);
+    }
+
+    /** The batch permit after the key's permit: on a retired one, the key's permit goes back first. */
+    private static boolean tryAcquire(AsyncPermits oneAtATime, AsyncPermits single) {
+        try {
+            return oneAtATime.tryAcquire();
+        } catch (AsyncPermits.Retired forgotten) {
+            single.release();
+            throw forgotten;
+        }
+    }
+
+    /** Waits for the permits without a thread, within the budget. */
+    private boolean await(Exchange exchange, AsyncCallback callback, String tenant, AsyncPermits single, boolean batch) {
         long started = System.nanoTime();
         Context caller = Vertx.currentContext();
         long deadline = System.currentTimeMillis() + maxWaitMillis(exchange);
         single.acquire(deadline - System.currentTimeMillis(), gotSingle -> {
-            if (!gotSingle || oneAtATime == null) {
+            if (!gotSingle || !batch) {
                 granted(exchange, callback, caller, started, gotSingle ? 1 : 0);
                 return;
             }
-            oneAtATime.acquire(deadline - System.currentTimeMillis(), gotBatch -> {
-                if (!gotBatch) {
-                    single.release();
+            while (true) {
+                // looked up now: the batch permit may have been retired while this call waited for the key's
+                AsyncPermits oneAtATime = batchCalls.computeIfAbsent(tenant, t -> new AsyncPermits(1, releases));
+                try {
+                    oneAtATime.acquire(deadline - System.currentTimeMillis(), gotBatch -> {
+                        if (!gotBatch) {
+                            single.release();
+                        }
+                        granted(exchange, callback, caller, started, gotBatch ? 2 : 0);
+                    });
+                    return;
+                } catch (AsyncPermits.Retired forgotten) {
+                    // look again
                 }
-                granted(exchange, callback, caller, started, gotBatch ? 2 : 0);
-            });
+            }
         });
         return false;
     }
@@ -163,6 +197,18 @@ public class MailmodoRateLimit {
 
     private AsyncPermits permits(String tenant) {
         return calls.computeIfAbsent(tenant, t -> new AsyncPermits(limit, releases));
+    }
+
+    /** Forgets the permits of keys idle for a minute (all permits back, nobody waiting): one set per tenant ever seen otherwise. */
+    void forgetIdleKeys() {
+        long idle = TimeUnit.SECONDS.toNanos(IDLE_SECONDS);
+        calls.entrySet().removeIf(entry -> entry.getValue().retireIfIdle(idle));
+        batchCalls.entrySet().removeIf(entry -> entry.getValue().retireIfIdle(idle));
+    }
+
+    /** How many keys have permits in memory now. */
+    int keysTracked() {
+        return calls.size();
     }
 
     private long maxWaitMillis(Exchange exchange) {

@@ -152,11 +152,28 @@ public class IdentifyGatherings {
 
     /** Holds the next call of the exchange's tenant and list until the request's identifies are in. */
     public Hold hold(Exchange exchange) {
-        Group group = groupOf(exchange);
-        synchronized (group) {
-            group.holds++;
+        while (true) {
+            Group group = groupOf(exchange);
+            synchronized (group) {
+                if (!group.retired) {
+                    group.holds++;
+                    return new Hold(group);
+                }
+            }
         }
-        return new Hold(group);
+    }
+
+    /** Forgets a group with nothing under way, waiting or held (the caller holds its lock). */
+    private void retireIfIdle(Group group) {
+        if (!group.sending && group.holds == 0 && group.waiting.isEmpty()) {
+            group.retired = true;
+            groups.remove(group.key, group);
+        }
+    }
+
+    /** How many tenant-and-list gatherings are in memory now (idle ones are forgotten). */
+    public int groupsTracked() {
+        return groups.size();
     }
 
     private void release(Group group) {
@@ -166,6 +183,8 @@ public class IdentifyGatherings {
             start = group.holds == 0 && !group.sending && !group.waiting.isEmpty();
             if (start) {
                 group.sending = true;
+            } else {
+                retireIfIdle(group);
             }
         }
         if (start) {
@@ -175,7 +194,7 @@ public class IdentifyGatherings {
 
     private Group groupOf(Exchange exchange) {
         String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
-        return groups.computeIfAbsent(tenant + "\n" + exchange.getProperty("listName", String.class), k -> new Group(tenant));
+        return groups.computeIfAbsent(tenant + "\n" + exchange.getProperty("listName", String.class), k -> new Group(k, tenant));
     }
 
     /**
@@ -224,43 +243,54 @@ public class IdentifyGatherings {
 
     /** The identifies of one tenant and list: whether a call is under way (or about to start), and those waiting. */
     private static final class Group {
+        final String key;
         final String tenant;
+        boolean retired; // idle and forgotten: a caller still holding it looks the key up again
         boolean sending; // a call is under way, or about to start
         int holds; // requests whose identifies are still on their way in
         long lastCallStarted = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
         final Deque<Member> waiting = new ArrayDeque<>();
 
-        Group(String tenant) {
+        Group(String key, String tenant) {
+            this.key = key;
             this.tenant = tenant;
         }
     }
 
     boolean join(Exchange exchange, AsyncCallback callback) { // not private: called through the client proxy
-        Group group = groupOf(exchange);
         Member member = new Member(exchange, callback, Vertx.currentContext());
+        Group group;
         boolean start;
-        synchronized (group) {
-            group.waiting.add(member);
-            start = !group.sending && group.holds == 0;
-            if (start) {
-                group.sending = true;
+        while (true) {
+            group = groupOf(exchange);
+            synchronized (group) {
+                if (group.retired) {
+                    continue; // forgotten just now: the next lookup makes a fresh one
+                }
+                group.waiting.add(member);
+                start = !group.sending && group.holds == 0;
+                if (start) {
+                    group.sending = true;
+                }
             }
+            break;
         }
+        Group joined = group;
         Hold hold = exchange.getProperty(HOLD, Hold.class);
         if (hold != null) {
             hold.arrived(exchange);
         }
         // not taken into a call within its budget: answered as not reached (503, nothing was sent)
         member.timer = vertx.setTimer(Math.max(1, budget.remainingMillis(exchange)), id -> {
-            synchronized (group) {
-                if (!group.waiting.remove(member)) {
+            synchronized (joined) {
+                if (!joined.waiting.remove(member)) {
                     return; // a call took it: the call answers it
                 }
             }
             finish(member, () -> exchange.setException(new EventRejected(Outcome.notReached())));
         });
         if (start) {
-            nextCall(group);
+            nextCall(joined);
         }
         return false;
     }
@@ -346,6 +376,7 @@ public class IdentifyGatherings {
         synchronized (group) {
             if (group.waiting.isEmpty()) {
                 group.sending = false;
+                retireIfIdle(group);
                 return;
             }
         }

@@ -72,4 +72,17 @@ class AsyncPermitsTest {
         assertEquals(List.of(false), answer);
         assertEquals(0, permits.available());
     }
+
+    @Test
+    void onlyAnIdleInstanceWithEveryPermitBackIsRetiredAndThenRefusesCallers() {
+        AsyncPermits permits = new AsyncPermits(2, timer);
+        assertTrue(permits.tryAcquire());
+        assertFalse(permits.retireIfIdle(0), "a permit is out");
+        permits.release();
+        assertFalse(permits.retireIfIdle(TimeUnit.MINUTES.toNanos(1)), "used within the idle time");
+        assertTrue(permits.retireIfIdle(0));
+        org.junit.jupiter.api.Assertions.assertThrows(AsyncPermits.Retired.class, permits::tryAcquire,
+                "a caller still holding it looks the key up again");
+        org.junit.jupiter.api.Assertions.assertThrows(AsyncPermits.Retired.class, () -> permits.acquire(100, ok -> { }));
+    }
 }

@@ -31,6 +31,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(MailmodoStub.class)
 class IdentifyGatheringEndToEndTest {
 
+    @jakarta.inject.Inject
+    destination.mailmodo.segment.IdentifyGatherings gatherings;
+
     private static String identify(String user) {
         return "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"messageId\":\"m-" + user + "\",\"traits\":{\"email\":\"" + user
                 + "@example.com\",\"plan\":\"pro\"}}";
@@ -104,6 +107,9 @@ class IdentifyGatheringEndToEndTest {
         // each was learned: a track of the last one finds its email
         Sender.send(key, "{\"type\":\"track\",\"userId\":\"g-19\",\"event\":\"Opened\"}").statusCode(200);
         assertEquals("g-19@example.com", tree(MailmodoRequests.to("/addEvent", key).get(0).getBodyAsString()).get("email").asText());
+
+        // nothing under way, waiting or held: the tenant's gathering is forgotten (state does not grow with tenants)
+        assertEquals(0, gatherings.groupsTracked(), "idle gatherings are not kept");
 
         // a redelivery of one of them is a duplicate, not a new call
         Sender.send(key, identify("g-7")).statusCode(200).body("status", org.hamcrest.Matchers.equalTo("duplicate"));
