@@ -32,13 +32,19 @@ public class MailmodoRequestBodies {
         this.json = json;
     }
 
-    /** {@code /addToList}: the contact of the identify being worked. */
-    public void contact(Exchange exchange) throws JsonProcessingException {
+    /**
+     * The contact of the identify being worked ({@link #CONTACT}); written as JSON only by {@link #contactRequest}
+     * when the identify goes alone — a gathered one rides in its call's batch request.
+     */
+    public void contact(Exchange exchange) {
         SegmentEvent event = exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class);
-        Contact contact = IdentifyMapper.toContact(event.json(), exchange.getProperty("email", String.class),
-                exchange.getProperty("listName", String.class));
-        exchange.setProperty(CONTACT, contact);
-        request(exchange, contact);
+        exchange.setProperty(CONTACT, IdentifyMapper.toContact(event.json(), exchange.getProperty("email", String.class),
+                exchange.getProperty("listName", String.class)));
+    }
+
+    /** {@code /addToList}: the identify's contact, for a call of its own. */
+    public void contactRequest(Exchange exchange) throws JsonProcessingException {
+        request(exchange, exchange.getProperty(CONTACT, Contact.class));
     }
 
     /** {@code /addEvent}: the custom event of the track being worked. */

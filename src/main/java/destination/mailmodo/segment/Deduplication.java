@@ -163,16 +163,6 @@ public class Deduplication {
     }
 
     /**
-     * Before several keys are claimed in one shared commit: what waits in memory for them is written first, on its
-     * own, so a failure of that commit cannot take it along.
-     */
-    public void writeWaiting(String tenant, Iterable<String> messageIds) {
-        for (String messageId : messageIds) {
-            unrecorded.writeNow(new Key(tenant, messageId));
-        }
-    }
-
-    /**
      * An outcome this process decided but the store has not recorded yet answers from memory: a delivered event is
      * a duplicate, never a second Mailmodo call. A dropped claim not yet written (or a kept rejection a replay may
      * take over) is written first; if the store still refuses, the sender retries.

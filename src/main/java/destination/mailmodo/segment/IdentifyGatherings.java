@@ -20,7 +20,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import destination.mailmodo.delivery.DeliveryRetries;
-import destination.mailmodo.delivery.MailmodoCall;
 import destination.mailmodo.delivery.MailmodoRateLimit;
 import destination.mailmodo.delivery.MailmodoRequestBodies;
 import destination.mailmodo.event.EventRejected;
@@ -358,6 +357,11 @@ public class IdentifyGatherings {
             handOver(group);
         } else if (going.size() == 1) {
             Member alone = going.get(0); // its own /addToList call, as the identify route's delivery makes it
+            try {
+                requestBodies.contactRequest(alone.exchange);
+            } catch (JsonProcessingException impossible) {
+                throw new IllegalStateException(impossible);
+            }
             retriedDelivery.process(alone.exchange, doneSync -> {
                 handOver(group);
                 finish(alone, () -> { });

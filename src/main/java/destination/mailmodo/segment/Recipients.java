@@ -106,23 +106,6 @@ public class Recipients {
                 });
     }
 
-    /** The identify route's step: the email of the event being worked. */
-    public String identifyRecipient(Exchange exchange) {
-        return forIdentify(exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class), exchange.getProperty("tenantKey", TenantKey.class));
-    }
-
-    /** The track route's step: the email, or null when the user is not known. */
-    public String trackRecipient(Exchange exchange) {
-        SegmentEvent event = exchange.getProperty(SingleEvent.SEGMENT_EVENT, SegmentEvent.class);
-        String tenant = exchange.getProperty("tenantKey", TenantKey.class).tenant();
-        return ownEmail(event).or(() -> knownContacts.emailOf(tenant, event.userId(), event.anonymousId())).orElse(null);
-    }
-
-    public String forIdentify(SegmentEvent event, TenantKey tenant) {
-        return ownEmail(event).or(() -> knownContacts.emailOfUser(tenant.tenant(), event.userId()))
-                .orElseThrow(Recipients::noEmail);
-    }
-
     private static EventRejected noEmail() {
         return new EventRejected(Outcome.rejected("no_email", "email is required: the identify has no email and its userId is not known"));
     }

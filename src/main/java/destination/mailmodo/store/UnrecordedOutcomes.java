@@ -122,18 +122,12 @@ public class UnrecordedOutcomes {
     }
 
     /**
-     * {@link #record} as a route step that never blocks the event loop: the write runs as an {@link AsyncStore}
-     * operation; once it is durable, or kept here because the store refused it, {@code then} runs and the route goes
-     * on. A refusal never fails the exchange.
+     * {@link #record} of several writes (each with its key) as a route step that never blocks the event loop: they
+     * run as one {@link AsyncStore} operation; once it is durable, or they are kept here because the store refused
+     * it, {@code then} runs and the route goes on. A refusal never fails the exchange.
      *
      * @return whether the route continued in place
      */
-    public boolean recordAsync(AsyncStore store, Exchange exchange, AsyncCallback callback, Object key, Pending write,
-            Consumer<Exchange> then) {
-        return recordAllAsync(store, exchange, callback, Map.of(key, write), then);
-    }
-
-    /** {@link #recordAsync} of several writes (each with its key) as one operation: durable, or kept, together. */
     public boolean recordAllAsync(AsyncStore store, Exchange exchange, AsyncCallback callback, Map<Object, Pending> writes,
             Consumer<Exchange> then) {
         AsyncStore.Operation<Integer> all = connection -> {
